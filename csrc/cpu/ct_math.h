@@ -1,0 +1,109 @@
+/* Type-generic math used by the elementwise bodies (ops/elementwise.def).
+ * C is the compute type: float, double, or an integer type (bool included).
+ * Integer division helpers never trap: a zero divisor sets CT_FLAG_ZERO_DIV
+ * in the loop's ctx and yields 0 (the op then raises). */
+#ifndef CT_MATH_H
+#define CT_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "ctorch/ct_backend.h"
+
+/* libm on float/double; integers pass through (floor, ceil, round, trunc) */
+#define CT_M(fn, x) _Generic((x), float: fn##f, double: fn, default: ct_int_identity)(x)
+#define CT_M2(fn, a, b) _Generic((a), float: fn##f, double: fn)(a, b)
+static inline int64_t ct_int_identity(int64_t x) { return x; }
+
+#define CT_ABS(x) _Generic((x), float: fabsf, double: fabs, default: ct_iabs)(x)
+static inline int64_t ct_iabs(int64_t x) { return x < 0 ? (int64_t)(0 - (uint64_t)x) : x; }
+
+static inline bool ct_isinf_f(float x) { return isinf(x); }
+static inline bool ct_isinf_d(double x) { return isinf(x); }
+/* sign bits read directly (gcc 12 miscompiles vectorized signbit of bfloat16 loads) */
+static inline bool ct_signbit_f(float x) { return ct_float_to_bits(x) >> 31; }
+static inline bool ct_signbit_d(double x) {
+    uint64_t u;
+    memcpy(&u, &x, 8);
+    return u >> 63;
+}
+static inline bool ct_false(int64_t x) { return false; }
+static inline bool ct_negative(int64_t x) { return x < 0; }
+static inline bool ct_lnot(bool x) { return !x; }
+static inline int64_t ct_bnot(int64_t x) { return ~x; }
+#define CT_ISINF(x) _Generic((x), float: ct_isinf_f, double: ct_isinf_d, default: ct_false)(x)
+#define CT_SIGNBIT(x) _Generic((x), float: ct_signbit_f, double: ct_signbit_d, default: ct_negative)(x)
+#define CT_BNOT(x) _Generic((x), bool: ct_lnot, default: ct_bnot)(x)
+#define CT_CLAMP(x, lo, hi) ((x) != (x) ? (x) : (x) < (lo) ? ((lo) > (hi) ? (hi) : (lo)) : (x) > (hi) ? (hi) : (x))
+#define CT_LERP(a, b, w) (CT_ABS(w) < 0.5 ? (a) + (w) * ((b) - (a)) : (b) - ((b) - (a)) * (1 - (w)))
+
+static inline double ct_round_decimals(double x, double d) {
+    double p = pow(10.0, fabs(d));
+    return d >= 0 ? nearbyint(x * p) / p : nearbyint(x / p) * p;
+}
+#define CT_ROUND_DECIMALS(x, d) _Generic((x), float: (float)ct_round_decimals(x, d), default: ct_round_decimals(x, d))
+
+/* integer division family: int64 arithmetic, INT64_MIN / -1 wraps instead of trapping */
+static inline int64_t ct_idiv(int64_t a, int64_t b, int *flags) {
+    if (b == 0) { *flags |= CT_FLAG_ZERO_DIV; return 0; }
+    if (b == -1) return (int64_t)(0 - (uint64_t)a);
+    return a / b;
+}
+static inline int64_t ct_irem(int64_t a, int64_t b, int *flags) {
+    if (b == 0) { *flags |= CT_FLAG_ZERO_DIV; return 0; }
+    if (b == -1) return 0;
+    return a % b;
+}
+static inline int64_t ct_idiv_floor(int64_t a, int64_t b, int *flags) {
+    int64_t q = ct_idiv(a, b, flags), r = ct_irem(a, b, flags);
+    return (r != 0 && ((r < 0) != (b < 0))) ? q - 1 : q;
+}
+static inline int64_t ct_irem_floor(int64_t a, int64_t b, int *flags) {
+    int64_t r = ct_irem(a, b, flags);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+/* floating floor division as PyTorch computes it (exact for integral quotients) */
+static inline double ct_fdiv_floor(double a, double b) {
+    if (b == 0) return a / b;
+    double mod = fmod(a, b), div = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
+    if (div == 0) return copysign(0.0, a / b);
+    double fl = floor(div);
+    return div - fl > 0.5 ? fl + 1 : fl;
+}
+static inline double ct_frem(double a, double b) {
+    double r = fmod(a, b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+static inline float ct_frem_f(float a, float b) {
+    float r = fmodf(a, b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+#define CT_FLAGS (((ct_loop_ctx *)ctx_)->flags)
+#define CT_DIV_TRUNC(a, b) _Generic((a), float: truncf((a) / (b)), double: trunc((a) / (b)), \
+                                    default: ct_idiv(a, b, CT_FLAGS))
+#define CT_DIV_FLOOR(a, b) _Generic((a), float: (float)ct_fdiv_floor(a, b), double: ct_fdiv_floor(a, b), \
+                                    default: ct_idiv_floor(a, b, CT_FLAGS))
+#define CT_REM(a, b) _Generic((a), float: ct_frem_f(a, b), double: ct_frem(a, b), \
+                              default: ct_irem_floor(a, b, CT_FLAGS))
+#define CT_FMOD(a, b) _Generic((a), float: fmodf(a, b), double: fmod(a, b), default: ct_irem(a, b, CT_FLAGS))
+
+/* integer power by squaring; negative exponents as PyTorch: 1, +-1, or 0 */
+static inline int64_t ct_ipow(int64_t base, int64_t e) {
+    if (e < 0) return base == 1 ? 1 : base == -1 ? ((e & 1) ? -1 : 1) : 0;
+    uint64_t r = 1, b = (uint64_t)base;
+    while (e) {
+        if (e & 1) r *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return (int64_t)r;
+}
+#define CT_POW(a, b) _Generic((a), float: powf(a, b), double: pow(a, b), default: ct_ipow(a, b))
+
+/* shifts: counts outside [0, bits) give 0 (or -1 for a negative value shifted right) */
+#define CT_SHL(a, b) ((b) < 0 || (b) >= (int64_t)(8 * sizeof(a)) ? 0 : (int64_t)((uint64_t)(a) << (b)))
+#define CT_SHR(a, b) ((b) < 0 || (b) >= (int64_t)(8 * sizeof(a)) ? ((a) < 0 ? -1 : 0) : (a) >> (b))
+
+#endif

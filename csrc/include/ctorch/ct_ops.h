@@ -1,0 +1,72 @@
+/* The op table and the ops of the core (device independent: checks, result
+ * shapes and dtypes, then dispatch to the tensor's backend). Every function
+ * returns a new reference, or NULL with the error status set. */
+#ifndef CT_OPS_H
+#define CT_OPS_H
+
+#include "ct_tensor.h"
+
+typedef enum {
+#define CT_OP(name) CT_OP_##name,
+#include "../../ops/ops.def"
+#undef CT_OP
+    CT_NUM_OPS
+} ct_op_id;
+
+const char *ct_op_name(int op);
+
+/* what an elementwise loop receives as ctx */
+typedef struct ct_loop_ctx {
+    ct_scalar s[2];
+    int *flags;
+} ct_loop_ctx;
+
+/* ---- elementwise (ops/elementwise.c) ----
+ * out: NULL to allocate, or the tensor to write (in place when it is an input).
+ * Scalars are passed as 0-dim tensors (is_wrapped_number for Python numbers). */
+ct_tensor *ct_unary(int op, ct_tensor *x, const ct_scalar *params, ct_tensor *out);
+ct_tensor *ct_binary(int op, ct_tensor *a, ct_tensor *b, const ct_scalar *params, ct_tensor *out);
+ct_tensor *ct_ternary(int op, ct_tensor *a, ct_tensor *b, ct_tensor *c, const ct_scalar *params,
+                      ct_tensor *out);
+ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b, ct_tensor *out);
+ct_tensor *ct_scalar_tensor(ct_scalar v, ct_dtype dtype, bool wrapped);
+ct_dtype ct_result_type2(const ct_tensor *a, const ct_tensor *b);
+
+/* ---- copies and factories (ops/factory.c) ---- */
+int ct_copy_(ct_tensor *dst, ct_tensor *src);                /* broadcasting, casting */
+ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype, bool copy); /* t itself when same dtype and !copy */
+ct_tensor *ct_clone(ct_tensor *t);                           /* keeps a dense layout */
+int ct_fill_(ct_tensor *t, ct_scalar v);
+ct_tensor *ct_full(int ndim, const int64_t *sizes, ct_scalar v, ct_dtype dtype, ct_device dev);
+ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype, ct_device dev);
+ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype, ct_device dev);
+ct_tensor *ct_eye(int64_t n, int64_t m, ct_dtype dtype, ct_device dev);
+
+/* ---- reductions (ops/reduce.c) ----
+ * dims: ndims entries; ndims == 0 means all dims. dtype: CT_UNDEFINED for the default. */
+typedef enum {
+    CT_RED_SUM, CT_RED_MEAN, CT_RED_PROD, CT_RED_AMAX, CT_RED_AMIN, CT_RED_ALL, CT_RED_ANY
+} ct_reduce_kind;
+ct_tensor *ct_reduce(ct_reduce_kind kind, ct_tensor *x, int ndims, const int64_t *dims,
+                     bool keepdim, ct_dtype dtype);
+/* max/min along one dim: values and indices (is_max: max, else min) */
+int ct_max_min_dim(ct_tensor *x, int64_t dim, bool keepdim, bool is_max, ct_tensor **values,
+                   ct_tensor **indices);
+/* argmax/argmin over all elements (dim_given false) or one dim */
+ct_tensor *ct_argmax_min(ct_tensor *x, bool dim_given, int64_t dim, bool keepdim, bool is_max);
+ct_tensor *ct_cumulative(int op, ct_tensor *x, int64_t dim, ct_dtype dtype);
+ct_tensor *ct_var(ct_tensor *x, int ndims, const int64_t *dims, double correction, bool keepdim,
+                  bool take_sqrt);
+ct_tensor *ct_norm(ct_tensor *x, double p, int ndims, const int64_t *dims, bool keepdim);
+ct_tensor *ct_logsumexp(ct_tensor *x, int ndims, const int64_t *dims, bool keepdim);
+
+/* ---- linear algebra (ops/linalg.c) ---- */
+ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_matmul(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_mv(ct_tensor *a, ct_tensor *v);
+ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b);
+ct_tensor *ct_addmm(ct_tensor *input, ct_tensor *a, ct_tensor *b, ct_scalar beta, ct_scalar alpha);
+
+#endif

@@ -1,0 +1,106 @@
+/* The Python layer's shared declarations: the Tensor base type, dtype,
+ * device and Size objects, argument parsing and error mapping. This
+ * directory is the only code that includes Python.h. */
+#ifndef CT_PYTHON_H
+#define CT_PYTHON_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "ctorch/ct_ops.h"
+#include "ctorch/ct_tensor.h"
+
+typedef struct {
+    PyObject_HEAD
+    ct_tensor *t;
+} CTensor;
+
+extern PyTypeObject CTensorBaseType;   /* ctorch._C._TensorBase */
+extern PyTypeObject *ct_tensor_class;  /* ctorch.Tensor (a Python subclass), set at import */
+extern PyTypeObject CTDtypeType, CTDeviceType, CTSizeType;
+
+typedef struct {
+    PyObject_HEAD
+    ct_dtype dtype;
+} CTDtype;
+
+typedef struct {
+    PyObject_HEAD
+    ct_device device;
+} CTDevice;
+
+/* ---- tensors (tensor.c) ---- */
+static inline int ct_is_tensor(PyObject *o) { return PyObject_TypeCheck(o, &CTensorBaseType); }
+static inline ct_tensor *ct_unwrap(PyObject *o) { return ((CTensor *)o)->t; }
+/* the Python object of t (steals the reference; NULL passes through) */
+PyObject *ct_wrap(ct_tensor *t);
+PyObject *ct_wrap_as(PyTypeObject *type, ct_tensor *t);
+
+/* ---- errors (errors.c): set the Python exception from the core's status ---- */
+PyObject *ct_raise(void);
+int ct_raise_int(void);
+
+/* ---- dtype, device, Size (objects.c) ---- */
+extern PyObject *ct_py_dtypes[CT_NUM_DTYPES];
+PyObject *ct_dtype_object(ct_dtype d);   /* borrowed */
+PyObject *ct_device_object(ct_device d); /* new reference */
+PyObject *ct_size_new(int ndim, const int64_t *sizes);
+int ct_objects_init(PyObject *module);
+
+/* ---- argument parsing (args.c) ---- */
+/* Fill out[i] (borrowed, NULL when absent) from positional and keyword
+ * arguments. names: all parameter names, NULL-terminated; the first npos may
+ * be positional. Raises TypeError like Python for bad calls. */
+int ct_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+             const char *const *names, int npos, PyObject **out);
+int ct_arg_int(const char *fname, const char *name, PyObject *o, int64_t *out);
+int ct_arg_bool(const char *fname, const char *name, PyObject *o, bool dflt, bool *out);
+int ct_arg_double(const char *fname, const char *name, PyObject *o, double *out);
+int ct_arg_dtype(PyObject *o, ct_dtype *out);          /* None -> CT_UNDEFINED */
+int ct_arg_device(PyObject *o, ct_device *out);        /* None -> cpu */
+/* a Python number (or 0-dim tensor) as a scalar; *is_float / *is_bool say its kind */
+int ct_arg_scalar(const char *fname, const char *name, PyObject *o, ct_scalar *out, ct_dtype *kind);
+/* sizes from varargs (ints) or one sequence; returns ndim or -1 */
+int ct_arg_sizes(const char *fname, PyObject *const *args, Py_ssize_t nargs, int64_t *sizes);
+int ct_arg_int_list(const char *fname, const char *name, PyObject *o, int64_t *vals, int *n);
+/* dims: None -> 0 dims (all), int, or a sequence of ints */
+int ct_arg_dims(const char *fname, PyObject *o, int64_t *dims, int *n);
+/* a tensor, or a Python number wrapped as a 0-dim tensor (new reference) */
+ct_tensor *ct_operand(PyObject *o);
+/* a tensor argument (borrowed) or TypeError */
+ct_tensor *ct_arg_tensor(const char *fname, const char *name, PyObject *o);
+
+/* ---- method tables assembled by tensor.c and module.c ---- */
+extern PyMethodDef ct_math_methods[], ct_math_functions[];
+extern PyMethodDef ct_reduce_methods[], ct_reduce_functions[];
+extern PyMethodDef ct_shape_methods[], ct_shape_functions[];
+extern PyMethodDef ct_create_functions[], ct_create_methods[];
+extern PyNumberMethods ct_tensor_as_number;
+extern PyMappingMethods ct_tensor_as_mapping;
+extern PySequenceMethods ct_tensor_as_sequence;
+extern PyBufferProcs ct_tensor_as_buffer;
+PyObject *ct_tensor_richcompare(PyObject *a, PyObject *b, int op);
+/* tensor data from nested sequences / buffers (create.c) */
+ct_tensor *ct_tensor_from_data(PyObject *data, ct_dtype dtype, ct_device device);
+
+/* module functions share the methods' code: call a method implementation
+ * with the first argument (or input=) as self */
+typedef PyObject *(*ct_fastcall)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+PyObject *ct_call_as_method(const char *fname, ct_fastcall impl, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames);
+
+/* generated kernels with no Python name of their own (their public forms have other signatures) */
+static inline int ct_is_internal_name(const char *name) {
+    static const char *const internal[] = {"round_decimals", "round_decimals_", "div_trunc", "div_trunc_",
+                                           "lerp_scalar", "lerp_scalar_", NULL};
+    for (int i = 0; internal[i]; i++)
+        if (!strcmp(internal[i], name)) return 1;
+    return 0;
+}
+
+#define CT_FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
+
+/* release the GIL around heavy work */
+#define CT_HEAVY(numel) ((numel) >= 65536)
+
+#endif

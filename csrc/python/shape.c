@@ -1,0 +1,380 @@
+/* Views, shape queries and basic indexing for Python. */
+#include "ct_python.h"
+
+/* ---- queries ---- */
+static PyObject *m_size(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim", NULL};
+    PyObject *a[1];
+    if (ct_parse("size", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    ct_tensor *t = ct_unwrap(self);
+    if (!a[0] || a[0] == Py_None) return ct_size_new(t->ndim, t->sizes);
+    int64_t d;
+    if (ct_arg_int("size", "dim", a[0], &d) < 0 || ct_wrap_dim(d, t->ndim, &d) < 0) return PyErr_Occurred() ? NULL : ct_raise();
+    return PyLong_FromLongLong(t->ndim ? t->sizes[d] : 1);
+}
+
+static PyObject *m_stride(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim", NULL};
+    PyObject *a[1];
+    if (ct_parse("stride", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    ct_tensor *t = ct_unwrap(self);
+    if (!a[0] || a[0] == Py_None) {
+        PyObject *r = PyTuple_New(t->ndim);
+        for (int i = 0; r && i < t->ndim; i++) PyTuple_SET_ITEM(r, i, PyLong_FromLongLong(t->strides[i]));
+        return r;
+    }
+    int64_t d;
+    if (ct_arg_int("stride", "dim", a[0], &d) < 0 || ct_wrap_dim(d, t->ndim, &d) < 0) return PyErr_Occurred() ? NULL : ct_raise();
+    return PyLong_FromLongLong(t->ndim ? t->strides[d] : 1);
+}
+
+static PyObject *m_dim(PyObject *self, PyObject *unused) { return PyLong_FromLong(ct_unwrap(self)->ndim); }
+static PyObject *m_numel(PyObject *self, PyObject *unused) { return PyLong_FromLongLong(ct_numel(ct_unwrap(self))); }
+static PyObject *m_storage_offset(PyObject *self, PyObject *unused) { return PyLong_FromLongLong(ct_unwrap(self)->offset); }
+static PyObject *m_element_size(PyObject *self, PyObject *unused) { return PyLong_FromLong(ct_itemsize(ct_unwrap(self)->dtype)); }
+static PyObject *m_is_floating_point(PyObject *self, PyObject *unused) { return PyBool_FromLong(ct_is_floating(ct_unwrap(self)->dtype)); }
+static PyObject *m_is_complex(PyObject *self, PyObject *unused) { Py_RETURN_FALSE; }
+static PyObject *m_is_contiguous(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    return PyBool_FromLong(ct_is_contiguous(ct_unwrap(self)));
+}
+static PyObject *m_data_ptr(PyObject *self, PyObject *unused) {
+    ct_tensor *t = ct_unwrap(self);
+    return PyLong_FromVoidPtr(ct_numel(t) ? ct_data(t) : NULL);
+}
+static PyObject *f_numel(PyObject *m, PyObject *arg) {
+    if (!ct_arg_tensor("numel", "input", arg)) return NULL;
+    return m_numel(arg, NULL);
+}
+
+/* ---- views ---- */
+static PyObject *shape_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames, ct_tensor *(*fn)(ct_tensor *, int, const int64_t *)) {
+    int64_t sizes[CT_MAX_DIMS];
+    int n;
+    if (kwnames && PyTuple_GET_SIZE(kwnames) == 1 && nargs == 0) {   /* view(size=...) / reshape(shape=...) */
+        n = ct_arg_sizes(fname, args, 1, sizes);
+    } else if (kwnames) {
+        return PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument", fname);
+    } else {
+        n = ct_arg_sizes(fname, args, nargs, sizes);
+    }
+    if (n < 0) return NULL;
+    return ct_wrap(fn(ct_unwrap(self), n, sizes));
+}
+static PyObject *m_view(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) {
+    if (n == 1 && !k && (PyObject_TypeCheck(a[0], &CTDtypeType)))
+        return PyErr_Format(PyExc_NotImplementedError, "view(dtype) is not supported yet");
+    return shape_call("view", s, a, n, k, ct_view);
+}
+static PyObject *m_reshape(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return shape_call("reshape", s, a, n, k, ct_reshape); }
+static PyObject *m_expand(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return shape_call("expand", s, a, n, k, ct_expand); }
+static PyObject *m_permute(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return shape_call("permute", s, a, n, k, ct_permute); }
+static PyObject *f_reshape(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"input", "shape", NULL};
+    PyObject *a[2];
+    if (ct_parse("reshape", args, nargs, kwnames, names, 2, a) < 0) return NULL;
+    ct_tensor *t = ct_arg_tensor("reshape", "input", a[0]);
+    if (!t) return NULL;
+    if (!a[1]) return PyErr_Format(PyExc_TypeError, "reshape() missing 1 required positional arguments: \"shape\"");
+    return m_reshape(a[0], &a[1], 1, NULL);
+}
+static PyObject *f_permute(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"input", "dims", NULL};
+    PyObject *a[2];
+    if (ct_parse("permute", args, nargs, kwnames, names, 2, a) < 0) return NULL;
+    if (!ct_arg_tensor("permute", "input", a[0])) return NULL;
+    if (!a[1]) return PyErr_Format(PyExc_TypeError, "permute() missing 1 required positional arguments: \"dims\"");
+    return m_permute(a[0], &a[1], 1, NULL);
+}
+
+static PyObject *m_expand_as(PyObject *self, PyObject *other) {
+    ct_tensor *o = ct_arg_tensor("expand_as", "other", other);
+    return o ? ct_wrap(ct_expand(ct_unwrap(self), o->ndim, o->sizes)) : NULL;
+}
+static PyObject *m_view_as(PyObject *self, PyObject *other) {
+    ct_tensor *o = ct_arg_tensor("view_as", "other", other);
+    return o ? ct_wrap(ct_view(ct_unwrap(self), o->ndim, o->sizes)) : NULL;
+}
+static PyObject *m_reshape_as(PyObject *self, PyObject *other) {
+    ct_tensor *o = ct_arg_tensor("reshape_as", "other", other);
+    return o ? ct_wrap(ct_reshape(ct_unwrap(self), o->ndim, o->sizes)) : NULL;
+}
+
+/* ops with two int arguments: transpose(dim0, dim1), narrow(dim, start, length) ... */
+static int int_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                    const char *const *names, int nreq, int64_t *vals) {
+    PyObject *a[4];
+    if (ct_parse(fname, args, nargs, kwnames, names, 4, a) < 0) return -1;
+    for (int i = 0; names[i]; i++) {
+        if (!a[i]) {
+            if (i < nreq) {
+                PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, names[i]);
+                return -1;
+            }
+            continue;
+        }
+        if (ct_arg_int(fname, names[i], a[i], &vals[i]) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *m_transpose(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim0", "dim1", NULL};
+    int64_t v[2];
+    if (int_args("transpose", args, nargs, kwnames, names, 2, v) < 0) return NULL;
+    return ct_wrap(ct_transpose(ct_unwrap(self), v[0], v[1]));
+}
+static PyObject *m_swapaxes(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return m_transpose(s, a, n, k); }
+
+static PyObject *m_t(PyObject *self, PyObject *unused) {
+    ct_tensor *t = ct_unwrap(self);
+    if (t->ndim > 2)
+        return PyErr_Format(PyExc_RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is %dD", t->ndim);
+    return ct_wrap(t->ndim < 2 ? ct_alias(t) : ct_transpose(t, 0, 1));
+}
+static PyObject *m_t_(PyObject *self, PyObject *unused) { return m_t(self, NULL); }
+
+static PyObject *m_narrow(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim", "start", "length", NULL};
+    int64_t v[3];
+    if (int_args("narrow", args, nargs, kwnames, names, 3, v) < 0) return NULL;
+    return ct_wrap(ct_narrow(ct_unwrap(self), v[0], v[1], v[2]));
+}
+static PyObject *m_select(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim", "index", NULL};
+    int64_t v[2];
+    if (int_args("select", args, nargs, kwnames, names, 2, v) < 0) return NULL;
+    return ct_wrap(ct_select(ct_unwrap(self), v[0], v[1]));
+}
+static PyObject *m_unsqueeze(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim", NULL};
+    int64_t v[1];
+    if (int_args("unsqueeze", args, nargs, kwnames, names, 1, v) < 0) return NULL;
+    return ct_wrap(ct_unsqueeze(ct_unwrap(self), v[0]));
+}
+static PyObject *m_flatten(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"start_dim", "end_dim", NULL};
+    int64_t v[2] = {0, -1};
+    if (int_args("flatten", args, nargs, kwnames, names, 0, v) < 0) return NULL;
+    return ct_wrap(ct_flatten(ct_unwrap(self), v[0], v[1]));
+}
+static PyObject *m_ravel(PyObject *self, PyObject *unused) {
+    int64_t n = -1;
+    return ct_wrap(ct_reshape(ct_unwrap(self), 1, &n));
+}
+static PyObject *m_squeeze(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"dim", NULL};
+    PyObject *a[1];
+    int64_t dims[CT_MAX_DIMS];
+    int nd;
+    if (ct_parse("squeeze", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    if (!a[0] || a[0] == Py_None) return ct_wrap(ct_squeeze(ct_unwrap(self), -1, NULL));
+    if (ct_arg_dims("squeeze", a[0], dims, &nd) < 0) return NULL;
+    return ct_wrap(ct_squeeze(ct_unwrap(self), nd, dims));
+}
+static PyObject *m_contiguous(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    ct_tensor *t = ct_unwrap(self);
+    if (ct_is_contiguous(t)) {
+        Py_INCREF(self);
+        return self;
+    }
+    return ct_wrap(ct_contiguous(t));
+}
+
+#define CT_VIEW_FN(name)                                                                  \
+    static PyObject *f_##name(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { \
+        return ct_call_as_method(#name, m_##name, a, n, k);                               \
+    }
+CT_VIEW_FN(transpose)
+CT_VIEW_FN(swapaxes)
+CT_VIEW_FN(narrow)
+CT_VIEW_FN(select)
+CT_VIEW_FN(unsqueeze)
+CT_VIEW_FN(flatten)
+CT_VIEW_FN(squeeze)
+static PyObject *f_t(PyObject *m, PyObject *arg) { return ct_arg_tensor("t", "input", arg) ? m_t(arg, NULL) : NULL; }
+static PyObject *f_ravel(PyObject *m, PyObject *arg) { return ct_arg_tensor("ravel", "input", arg) ? m_ravel(arg, NULL) : NULL; }
+
+/* ---- basic indexing: ints, slices, None, Ellipsis (views) ---- */
+typedef struct {
+    int n;
+    PyObject *items[CT_MAX_DIMS * 2];
+} index_list;
+
+static bool is_basic_item(PyObject *o) {
+    return o == Py_None || o == Py_Ellipsis || PySlice_Check(o) ||
+           (PyLong_Check(o) && !PyBool_Check(o)) ||
+           (ct_is_tensor(o) && ct_unwrap(o)->ndim == 0 && ct_is_integral(ct_unwrap(o)->dtype, false)) ||
+           (!ct_is_tensor(o) && !PyBool_Check(o) && PyIndex_Check(o) && !PySequence_Check(o));
+}
+
+static int split_index(PyObject *key, index_list *idx) {
+    if (PyTuple_Check(key)) {
+        idx->n = (int)PyTuple_GET_SIZE(key);
+        if (idx->n > CT_MAX_DIMS * 2) {
+            PyErr_SetString(PyExc_IndexError, "too many indices for tensor");
+            return -1;
+        }
+        for (int i = 0; i < idx->n; i++) idx->items[i] = PyTuple_GET_ITEM(key, i);
+    } else {
+        idx->n = 1;
+        idx->items[0] = key;
+    }
+    for (int i = 0; i < idx->n; i++) {
+        if (!is_basic_item(idx->items[i])) {
+            PyErr_Format(PyExc_NotImplementedError, "indexing with %s (advanced indexing) is not supported yet",
+                         Py_TYPE(idx->items[i])->tp_name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* apply basic indexing; a new reference to the view */
+static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
+    index_list idx;
+    if (split_index(key, &idx) < 0) return NULL;
+    int consumed = 0, ellipsis = -1;
+    for (int i = 0; i < idx.n; i++) {
+        PyObject *o = idx.items[i];
+        if (o == Py_Ellipsis) {
+            if (ellipsis >= 0) {
+                PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis ('...')");
+                return NULL;
+            }
+            ellipsis = i;
+        } else if (o != Py_None) {
+            consumed++;
+        }
+    }
+    if (consumed > t->ndim) {
+        PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d", t->ndim);
+        return NULL;
+    }
+    ct_tensor *cur = ct_incref(t);
+    int dim = 0;
+    for (int i = 0; i < idx.n && cur; i++) {
+        PyObject *o = idx.items[i];
+        ct_tensor *next = NULL;
+        if (o == Py_Ellipsis) {
+            dim += t->ndim - consumed;
+            continue;
+        } else if (o == Py_None) {
+            next = ct_unsqueeze(cur, dim);
+            dim++;
+        } else if (PySlice_Check(o)) {
+            Py_ssize_t start, stop, step;
+            if (PySlice_Unpack(o, &start, &stop, &step) < 0) {
+                ct_decref(cur);
+                return NULL;
+            }
+            if (step <= 0) {
+                ct_decref(cur);
+                PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
+                return NULL;
+            }
+            next = ct_slice(cur, dim, start, stop, step);
+            dim++;
+        } else {
+            int64_t v;
+            if (ct_arg_int("index", "index", o, &v) < 0) {
+                ct_decref(cur);
+                return NULL;
+            }
+            if (cur->ndim == 0) {
+                ct_decref(cur);
+                PyErr_SetString(PyExc_IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                                  "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+                return NULL;
+            }
+            next = ct_select(cur, dim, v);
+        }
+        ct_decref(cur);
+        cur = next;
+        if (!cur) ct_raise();
+    }
+    if (cur && cur == t) {   /* t[...] and t[()] still give a new view */
+        ct_decref(cur);
+        cur = ct_alias(t);
+        if (!cur) ct_raise();
+    }
+    return cur;
+}
+
+static PyObject *tensor_getitem(PyObject *self, PyObject *key) {
+    ct_tensor *t = ct_unwrap(self);
+    if (PyLong_CheckExact(key)) {   /* the common t[i] */
+        int64_t i = PyLong_AsLongLong(key);
+        if (i == -1 && PyErr_Occurred()) return NULL;
+        if (t->ndim == 0)
+            return PyErr_Format(PyExc_IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        return ct_wrap(ct_select(t, 0, i));
+    }
+    ct_tensor *r = apply_index(t, key);
+    return r ? ct_wrap(r) : NULL;
+}
+
+static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
+    if (!value) {
+        PyErr_SetString(PyExc_TypeError, "Tensor does not support item deletion");
+        return -1;
+    }
+    ct_tensor *view = apply_index(ct_unwrap(self), key);
+    if (!view) return -1;
+    int rc;
+    if (ct_is_tensor(value)) {
+        rc = ct_copy_(view, ct_unwrap(value));
+    } else {
+        ct_scalar v;
+        ct_dtype kind;
+        rc = ct_arg_scalar("__setitem__", "value", value, &v, &kind);
+        if (rc == 0) rc = ct_fill_(view, v);
+        else if (PyErr_ExceptionMatches(PyExc_TypeError) && PySequence_Check(value)) {
+            /* a nested list: convert, then copy */
+            PyErr_Clear();
+            ct_tensor *src = ct_tensor_from_data(value, view->dtype, ct_device_of(view));
+            rc = src ? ct_copy_(view, src) : -1;
+            ct_xdecref(src);
+        } else {
+            ct_decref(view);
+            return -1;
+        }
+    }
+    ct_decref(view);
+    if (rc < 0) return ct_raise_int();
+    return 0;
+}
+
+PyMappingMethods ct_tensor_as_mapping = {
+    .mp_length = NULL,
+    .mp_subscript = tensor_getitem,
+    .mp_ass_subscript = tensor_setitem,
+};
+
+#define CT_ENTRY(name, fn) {name, CT_FASTCALL(fn), NULL},
+#define CT_NOARGS(name, fn) {name, (PyCFunction)(fn), METH_NOARGS, NULL},
+#define CT_ONEARG(name, fn) {name, (PyCFunction)(fn), METH_O, NULL},
+
+PyMethodDef ct_shape_methods[] = {
+    CT_ENTRY("size", m_size) CT_ENTRY("stride", m_stride) CT_NOARGS("dim", m_dim) CT_NOARGS("ndimension", m_dim)
+    CT_NOARGS("numel", m_numel) CT_NOARGS("nelement", m_numel) CT_NOARGS("storage_offset", m_storage_offset)
+    CT_NOARGS("element_size", m_element_size) CT_NOARGS("is_floating_point", m_is_floating_point)
+    CT_NOARGS("is_complex", m_is_complex) CT_ENTRY("is_contiguous", m_is_contiguous)
+    CT_NOARGS("data_ptr", m_data_ptr)
+    CT_ENTRY("view", m_view) CT_ENTRY("reshape", m_reshape) CT_ENTRY("expand", m_expand)
+    CT_ENTRY("permute", m_permute) CT_ONEARG("expand_as", m_expand_as) CT_ONEARG("view_as", m_view_as)
+    CT_ONEARG("reshape_as", m_reshape_as) CT_ENTRY("transpose", m_transpose) CT_ENTRY("swapaxes", m_swapaxes)
+    CT_NOARGS("t", m_t) CT_NOARGS("t_", m_t_) CT_ENTRY("narrow", m_narrow) CT_ENTRY("select", m_select)
+    CT_ENTRY("unsqueeze", m_unsqueeze) CT_ENTRY("flatten", m_flatten) CT_NOARGS("ravel", m_ravel)
+    CT_ENTRY("squeeze", m_squeeze) CT_ENTRY("contiguous", m_contiguous)
+    {NULL},
+};
+
+PyMethodDef ct_shape_functions[] = {
+    CT_ONEARG("numel", f_numel) CT_ENTRY("reshape", f_reshape) CT_ENTRY("permute", f_permute)
+    CT_ENTRY("transpose", f_transpose) CT_ENTRY("swapaxes", f_swapaxes) CT_ENTRY("narrow", f_narrow)
+    CT_ENTRY("select", f_select) CT_ENTRY("unsqueeze", f_unsqueeze) CT_ENTRY("flatten", f_flatten)
+    CT_ENTRY("squeeze", f_squeeze) CT_ONEARG("t", f_t) CT_ONEARG("ravel", f_ravel)
+    {NULL},
+};

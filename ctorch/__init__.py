@@ -1,0 +1,49 @@
+"""ctorch: PyTorch's everyday API on a small C core.
+
+`import ctorch as torch` and PyTorch code runs unchanged: tensors, dtypes and
+promotion, operators, reductions, views, NumPy and DLPack interop.
+"""
+from . import _C
+from ._C import (  # noqa: F401  (the namespace of `torch`)
+    Size, bool, bfloat16, device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8,
+    can_cast, get_default_dtype, get_num_threads, promote_types, result_type, set_num_threads,
+)
+from .version import __version__  # noqa: F401
+from ._tensor import Tensor
+from . import _tensor_str
+from ._tensor_str import set_printoptions, get_printoptions  # noqa: F401
+
+_C._set_tensor_class(Tensor)
+
+# every op of the C module that is public (math, reductions, views, factories)
+for _name in dir(_C):
+    if not _name.startswith("_") and _name not in globals():
+        globals()[_name] = getattr(_C, _name)
+
+# dtype aliases, as in PyTorch
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+from ._C import bool  # noqa: E402,F811,A001  (the dtype; re-bound after the aliases for clarity)
+
+from ._legacy import (  # noqa: E402,F401
+    BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+    LongTensor, ShortTensor, set_default_dtype, set_default_tensor_type,
+)
+from ._interop import from_numpy, from_dlpack  # noqa: E402,F401
+from . import cuda, backends, version  # noqa: E402,F401
+
+
+def is_tensor(obj):
+    """True when obj is a ctorch tensor (or a subclass such as Parameter)."""
+    return isinstance(obj, _C._TensorBase)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+del _name

@@ -1,0 +1,114 @@
+"""ctorch.Tensor: the Python face of the C tensor type.
+
+The C base (_C._TensorBase) holds every op; this class adds what is Python
+structure only: printing, NumPy and DLPack protocols, legacy type strings.
+"""
+from . import _C, _tensor_str
+
+# the legacy type name of each dtype ('Float' for float32, ...)
+_LEGACY_NAMES = {
+    _C.float32: "Float", _C.float64: "Double", _C.float16: "Half", _C.bfloat16: "BFloat16",
+    _C.int64: "Long", _C.int32: "Int", _C.int16: "Short", _C.int8: "Char", _C.uint8: "Byte", _C.bool: "Bool",
+}
+_DTYPE_OF_LEGACY = {name: dt for dt, name in _LEGACY_NAMES.items()}
+
+# NumPy's typestr of each dtype, for __array_interface__
+_TYPESTR = {
+    _C.float32: "<f4", _C.float64: "<f8", _C.float16: "<f2", _C.int64: "<i8", _C.int32: "<i4",
+    _C.int16: "<i2", _C.int8: "|i1", _C.uint8: "|u1", _C.bool: "|b1",
+}
+
+
+def _dtype_from_type_arg(arg):
+    """The dtype named by a legacy type: a class like FloatTensor, 'torch.FloatTensor', or a dtype."""
+    if isinstance(arg, _C.dtype):
+        return arg
+    name = arg if isinstance(arg, str) else getattr(arg, "__name__", None)
+    if isinstance(arg, type) and hasattr(arg, "dtype") and isinstance(arg.dtype, _C.dtype):
+        return arg.dtype
+    if isinstance(name, str):
+        base = name.rsplit(".", 1)[-1]
+        if base.endswith("Tensor") and base[:-6] in _DTYPE_OF_LEGACY:
+            return _DTYPE_OF_LEGACY[base[:-6]]
+    raise ValueError(f"invalid type: '{arg}'")
+
+
+class Tensor(_C._TensorBase):
+    __module__ = "ctorch"
+    # make NumPy defer mixed operations (ndarray + tensor) to the tensor
+    __array_priority__ = 1000
+
+    def __repr__(self, *, tensor_contents=None):
+        return _tensor_str.tensor_repr(self)
+
+    def __format__(self, format_spec):
+        if self.dim() == 0 and format_spec:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
+    def __contains__(self, element):
+        return bool((self == element).any().item())
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = self.clone()
+        return memo[id(self)]
+
+    def __reversed__(self):
+        if self.dim() == 0:
+            return self
+        return iter([self[i] for i in range(self.shape[0] - 1, -1, -1)])
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """The legacy type string ('torch.FloatTensor'), or a copy converted to a type."""
+        if dtype is None:
+            prefix = "torch.cuda." if self.is_cuda else "torch."
+            return prefix + _LEGACY_NAMES[self.dtype] + "Tensor"
+        return self.to(_dtype_from_type_arg(dtype))
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def cpu(self, memory_format=None):
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        return self.to("cuda" if device is None else device)
+
+    def numpy(self, *, force=False):
+        """A NumPy array sharing this tensor's memory."""
+        import numpy as np
+
+        if self.dtype == _C.bfloat16:
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        if self.is_cuda:
+            if not force:
+                raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
+                                "tensor to host memory first.")
+            return self.cpu().numpy()
+        return np.asarray(self)
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        array = self.numpy()
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    @property
+    def __array_interface__(self):
+        if self.dtype not in _TYPESTR:
+            raise TypeError(f"Got unsupported ScalarType {_LEGACY_NAMES[self.dtype]}")
+        if self.is_cuda:
+            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() first.")
+        strides = None if self.is_contiguous() else tuple(s * self.element_size() for s in self.stride())
+        return {
+            "shape": tuple(self.shape),
+            "typestr": _TYPESTR[self.dtype],
+            "data": (self.data_ptr() if self.numel() else 0, False),
+            "strides": strides,
+            "version": 3,
+        }

@@ -1,0 +1,2 @@
+"""ctorch.backends: switches of the compute backends."""
+from . import cudnn  # noqa: F401
