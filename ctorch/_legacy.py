@@ -15,10 +15,12 @@ class _LegacyTensorMeta(type):
 
 def _legacy_type(name, dt):
     def __new__(cls, *args, device=None):
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and not isinstance(args[0], (int, _C.Size)):
             if isinstance(args[0], Tensor):
                 return args[0].to(dt)
             return _C.tensor(args[0], dtype=dt, device=device)
+        if len(args) == 1 and isinstance(args[0], _C.Size):
+            args = tuple(args[0])
         return _C.empty(*args, dtype=dt, device=device) if args else _C.empty(0, dtype=dt, device=device)
 
     return _LegacyTensorMeta(name, (), {"dtype": dt, "__new__": __new__, "__module__": "ctorch"})

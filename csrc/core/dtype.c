@@ -1,5 +1,6 @@
 /* dtype table and PyTorch's type promotion (docs/interop-formats.md section 5). */
 #include "ctorch/ct_dtype.h"
+#include "ctorch/ct_status.h"
 
 const ct_dtype_info ct_dtype_infos[CT_NUM_DTYPES] = {
 #define CT_X(E, n, l, T, C, m) [CT_##E] = {#n, #l, (int)sizeof(T), CT_##E >= CT_FLOAT16, 0},
@@ -63,6 +64,10 @@ static int category(ct_dtype d) { return d == CT_BOOL ? 0 : ct_is_floating(d) ? 
 
 bool ct_can_cast(ct_dtype from, ct_dtype to) {
     return category(from) <= category(to);
+}
+
+int ct_error_dtype(const char *kernel, ct_dtype d) {
+    return ct_error(CT_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", kernel, ct_dtype_infos[d].legacy);
 }
 
 void ct_result_init(ct_result_state *st) {

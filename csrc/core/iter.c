@@ -99,9 +99,11 @@ static bool same_shape(const ct_tensor *t, int ndim, const int64_t *shape) {
 int ct_iter_elementwise(ct_iter *it, const char *op, ct_tensor **out, ct_dtype out_dtype, int nin,
                         ct_tensor *const *inputs) {
     int64_t shape[CT_MAX_DIMS];
-    int ndim = inputs[0]->ndim;
-    memcpy(shape, inputs[0]->sizes, sizeof(int64_t) * (size_t)ndim);
-    for (int i = 1; i < nin; i++) {
+    /* a given output takes part in broadcasting as "tensor a", then must have the result's shape */
+    const ct_tensor *first = *out ? *out : inputs[0];
+    int ndim = first->ndim;
+    memcpy(shape, first->sizes, sizeof(int64_t) * (size_t)ndim);
+    for (int i = *out ? 0 : 1; i < nin; i++) {
         int64_t tmp[CT_MAX_DIMS];
         ndim = ct_broadcast_shapes(ndim, shape, inputs[i]->ndim, inputs[i]->sizes, tmp);
         if (ndim < 0) return -1;
@@ -116,6 +118,14 @@ int ct_iter_elementwise(ct_iter *it, const char *op, ct_tensor **out, ct_dtype o
     for (int i = 0; i < nin && contiguous; i++)
         contiguous = same_shape(inputs[i], ndim, shape) && ct_is_contiguous(inputs[i]);
     if (*out) {
+        for (int d = 0; d < (*out)->ndim; d++) {
+            if ((*out)->strides[d] == 0 && (*out)->sizes[d] > 1) {
+                ct_iter_release(it);
+                return ct_error(CT_ERR_RUNTIME, "unsupported operation: more than one element of the written-to tensor "
+                                "refers to a single memory location. Please clone() the tensor before performing the "
+                                "operation.");
+            }
+        }
         if (!same_shape(*out, ndim, shape)) {
             char a[256], b[256];
             ct_iter_release(it);
@@ -186,6 +196,7 @@ void ct_iter_release(ct_iter *it) {
 
 void ct_iter_run_range(const ct_iter *it, ct_loop_fn loop, void *ctx, int64_t begin, int64_t end) {
     int nt = it->ntensors;
+    if (begin >= end) return;   /* also keeps empty dims out of the index arithmetic */
     if (it->ndim == 1) {
         char *ptrs[CT_ITER_MAX];
         for (int k = 0; k < nt; k++) ptrs[k] = it->data[k] + begin * it->strides[0][k];

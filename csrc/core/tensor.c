@@ -210,7 +210,7 @@ int ct_wrap_dim(int64_t dim, int ndim, int64_t *out) {
 
 int ct_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int64_t *out) {
     int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
+    for (int i = n - 1; i >= 0; i--) {   /* PyTorch reports the last mismatching dim */
         int ia = na - n + i, ib = nb - n + i;
         int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
         if (sa != sb && sa != 1 && sb != 1) {

@@ -44,8 +44,8 @@ int ct_cpu_elementwise(const ct_kernel_args *args) {
     ct_dtype dt = it->tensors[is_where ? 2 : 1]->dtype;
     ct_loop_fn loop = is_where ? loops_where[dt] : ct_cpu_elementwise_loops[args->op][dt];
     if (!loop)
-        return ct_error(CT_ERR_RUNTIME, "\"%s_cpu\" not implemented for '%s'", ct_op_name(args->op),
-                        ct_dtype_infos[dt].legacy);
+        return ct_error_dtype(args->op == CT_OP_bitwise_left_shift ? "lshift"
+                              : args->op == CT_OP_bitwise_right_shift ? "rshift" : ct_op_name(args->op), dt);
     ct_loop_ctx ctx = {{{0, 0}, {0, 0}}, args->flags};
     for (int i = 0; i < args->nscalars && i < 2; i++) ctx.s[i] = args->scalars[i];
     ct_iter_run(it, loop, &ctx);

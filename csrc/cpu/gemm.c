@@ -5,15 +5,17 @@
 #include "ct_blas.h"
 #include "loops.h"
 
-/* a matrix with sizes (rows, cols) and strides (s0, s1): its BLAS transpose and ld */
+/* a matrix with sizes (rows, cols) and strides (s0, s1): its BLAS transpose and
+ * leading dimension; the stride of a size-1 dim does not matter */
 static void blas_layout(int64_t rows, int64_t cols, int64_t s0, int64_t s1, enum CBLAS_TRANSPOSE *tr,
                         int64_t *ld) {
-    if (s1 == 1 && (s0 >= (cols > 1 ? cols : 1) || rows <= 1)) {
+    int64_t min_row_ld = cols > 1 ? cols : 1, min_col_ld = rows > 1 ? rows : 1;
+    if ((s1 == 1 || cols <= 1) && (s0 >= min_row_ld || rows <= 1)) {
         *tr = CblasNoTrans;
-        *ld = s0 > cols ? s0 : (cols > 1 ? cols : 1);
+        *ld = rows <= 1 || s0 < min_row_ld ? min_row_ld : s0;
     } else {
         *tr = CblasTrans;
-        *ld = s1 > rows ? s1 : (rows > 1 ? rows : 1);
+        *ld = cols <= 1 || s1 < min_col_ld ? min_col_ld : s1;
     }
 }
 
@@ -71,7 +73,6 @@ int ct_cpu_gemm(const ct_kernel_args *args) {
         return 0;
         CT_DTYPES_INT(CT_GEMM_CASE, 0)
     default:
-        return ct_error(CT_ERR_RUNTIME, "\"addmm_impl_cpu_\" not implemented for '%s'",
-                        ct_dtype_infos[out->dtype].legacy);
+        return ct_error_dtype("addmm_impl", out->dtype);
     }
 }

@@ -157,8 +157,7 @@ int ct_cpu_reduce(const ct_kernel_args *args) {
     ct_tensor *out = it->tensors[0];
     ct_loop_fn loop = reduce_loop(args->op, out->dtype);
     if (!loop)
-        return ct_error(CT_ERR_RUNTIME, "\"%s_cpu\" not implemented for '%s'", ct_op_name(args->op),
-                        ct_dtype_infos[out->dtype].legacy);
+        return ct_error_dtype(ct_op_name(args->op), out->dtype);
     return run_reduction(it, loop, out);
 }
 
@@ -245,8 +244,7 @@ int ct_cpu_scan(const ct_kernel_args *args) {
     ct_dtype dt = it->tensors[0]->dtype;
     ct_loop_fn loop = args->op == CT_OP_cumsum ? cumsum_loops[dt] : cumprod_loops[dt];
     if (!loop)
-        return ct_error(CT_ERR_RUNTIME, "\"%s_cpu\" not implemented for '%s'", ct_op_name(args->op),
-                        ct_dtype_infos[dt].legacy);
+        return ct_error_dtype(ct_op_name(args->op), dt);
     ct_iter_run(it, loop, &w);
     return 0;
 }

@@ -17,6 +17,13 @@ static const signed char op_rules[CT_NUM_OPS] = {
 #undef CT_TERNARY
 };
 
+/* the name PyTorch's kernels go by in dtype errors */
+static const char *kernel_name(int op) {
+    if (op == CT_OP_bitwise_left_shift) return "lshift";
+    if (op == CT_OP_bitwise_right_shift) return "rshift";
+    return ct_op_name(op);
+}
+
 static ct_bucket bucket_of(const ct_tensor *t) {
     return t->is_wrapped_number ? CT_BUCKET_WRAPPED : t->ndim == 0 ? CT_BUCKET_ZERODIM : CT_BUCKET_DIM;
 }
@@ -72,7 +79,7 @@ static int op_dtypes(int op, int n, ct_tensor *const *in, ct_dtype *compute, ct_
     ct_dtype c = (r == R_SAME || r == R_FLOAT || r == R_PRED) ? in[0]->dtype : result_type_n(n, in);
     if ((r == R_FLOAT || r == R_DIV) && !ct_is_floating(c)) c = ct_get_default_dtype();
     if (r == R_BITWISE && ct_is_floating(c))
-        return ct_error(CT_ERR_RUNTIME, "\"%s_cpu\" not implemented for '%s'", ct_op_name(op), legacy(c));
+        return ct_error_dtype(kernel_name(op), c);
     if (check_bool_ops(op, n, in) < 0) return -1;
     *compute = c;
     *result = (r == R_PRED || r == R_CMP) ? CT_BOOL : c;
@@ -89,7 +96,7 @@ static ct_tensor *run(int op, int n, ct_tensor *const *in, const ct_scalar *para
     else ct_incref(out);
     int flags = 0;
     ct_kernel_args args = {.op = op, .iter = &it, .scalars = params, .nscalars = nparams, .flags = &flags};
-    int rc = it.numel ? ct_dispatch(ct_device_of(out), &args) : 0;
+    int rc = ct_dispatch(ct_device_of(out), &args);   /* also when empty: the kernel checks the dtype */
     ct_iter_release(&it);
     if (rc == 0 && (flags & CT_FLAG_ZERO_DIV)) rc = ct_error(CT_ERR_RUNTIME, "ZeroDivisionError");
     if (rc < 0) {

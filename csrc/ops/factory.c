@@ -99,6 +99,7 @@ static ct_tensor *range_kernel(int op, int64_t n, ct_scalar a, ct_scalar b, ct_d
 }
 
 ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype, ct_device dev) {
+    if (dtype == CT_BOOL) return ct_error_dtype("arange", dtype), NULL;
     if (step == 0) return ct_error_null(CT_ERR_RUNTIME, "step must be nonzero");
     if (!isfinite(start) || !isfinite(end))
         return ct_error_null(CT_ERR_RUNTIME, "unsupported range: %g -> %g", start, end);

@@ -34,7 +34,7 @@ static ct_tensor *prepare(ct_tensor *t, ct_dtype cd) {
 static ct_tensor *gemm3(ct_tensor *a, ct_tensor *b, ct_tensor *init, ct_scalar beta, ct_scalar alpha) {
     ct_dtype dt = a->dtype;
     if (dt == CT_BOOL)
-        return ct_error_null(CT_ERR_RUNTIME, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
+        return ct_error_dtype("addmm_impl", dt), NULL;
     ct_dtype cd = dt == CT_FLOAT16 || dt == CT_BFLOAT16 ? CT_FLOAT32 : dt;
     int64_t shape[3] = {a->sizes[0], a->sizes[1], b->sizes[2]};
     if (a->sizes[1] >= (1LL << 31) || b->sizes[2] >= (1LL << 31) || a->sizes[2] >= (1LL << 31))
@@ -151,8 +151,10 @@ ct_tensor *ct_mv(ct_tensor *m, ct_tensor *v) {
 }
 
 ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b) {
-    if (a->ndim != 1 || b->ndim != 1)
-        return ct_error_null(CT_ERR_RUNTIME, "outer: expected 1D tensors, but got %dD and %dD tensors", a->ndim, b->ndim);
+    if (a->ndim != 1)
+        return ct_error_null(CT_ERR_RUNTIME, "outer: Expected 1-D argument self, but got %d-D", a->ndim);
+    if (b->ndim != 1)
+        return ct_error_null(CT_ERR_RUNTIME, "outer: Expected 1-D argument vec2, but got %d-D", b->ndim);
     ct_tensor *a2 = ct_unsqueeze(a, 1), *r = a2 ? ct_binary(CT_OP_mul, a2, b, NULL, NULL) : NULL;
     ct_xdecref(a2);
     return r;

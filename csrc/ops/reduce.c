@@ -103,7 +103,7 @@ ct_tensor *ct_reduce(ct_reduce_kind kind, ct_tensor *x, int ndims, const int64_t
         ct_iter it;
         ct_iter_reduction(&it, out, in);
         ct_kernel_args args = {.op = kind_op[kind], .iter = &it};
-        rc = it.numel ? ct_dispatch(ct_device_of(x), &args) : 0;
+        rc = ct_dispatch(ct_device_of(x), &args);
         ct_iter_release(&it);
         if (rc == 0) {
             res = ct_incref(out);
@@ -170,13 +170,14 @@ int ct_max_min_dim(ct_tensor *x, int64_t dim, bool keepdim, bool is_max, ct_tens
 
 ct_tensor *ct_argmax_min(ct_tensor *x, bool dim_given, int64_t dim, bool keepdim, bool is_max) {
     ct_tensor *v = NULL, *i = NULL;
+    if (x->dtype == CT_BOOL) return ct_error_dtype(is_max ? "argmax" : "argmin", x->dtype), NULL;
     if (dim_given) {
         if (ct_max_min_dim(x, dim, keepdim, is_max, &v, &i) < 0) return NULL;
         ct_decref(v);
         return i;
     }
     if (ct_numel(x) == 0)
-        return ct_error_null(CT_ERR_RUNTIME, "%s(): Expected reduction dim to be specified for input.numel() == 0.",
+        return ct_error_null(CT_ERR_INDEX, "%s(): Expected reduction dim to be specified for input.numel() == 0.",
                              is_max ? "argmax" : "argmin");
     int64_t n = -1;
     ct_tensor *flat = ct_reshape(x, 1, &n);

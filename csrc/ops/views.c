@@ -47,7 +47,7 @@ static int infer_size(const char *op, const ct_tensor *t, int ndim, const int64_
 /* strides for viewing t with new sizes without copying, as PyTorch's
  * computeStride: false when the memory layout does not allow it */
 static bool view_strides(const ct_tensor *t, int ndim, const int64_t *sizes, int64_t *strides) {
-    if (ct_numel(t) == 0) {
+    if (ct_numel(t) == 0 || t->ndim == 0) {
         ct_contiguous_strides(ndim, sizes, strides);
         return true;
     }
@@ -255,7 +255,8 @@ ct_tensor *ct_narrow(ct_tensor *t, int64_t dim, int64_t start, int64_t length) {
         return ct_error_null(CT_ERR_INDEX, "start out of range (expected to be in range of [%lld, %lld], but got %lld)",
                              (long long)-n, (long long)n, (long long)start);
     if (start < 0) start += n;
-    if (length < 0 || start > n - length)
+    if (length < 0) return ct_error_null(CT_ERR_RUNTIME, "narrow(): length must be non-negative.");
+    if (start > n - length)
         return ct_error_null(CT_ERR_RUNTIME, "start (%lld) + length (%lld) exceeds dimension size (%lld).",
                              (long long)start, (long long)length, (long long)n);
     return ct_slice(t, d, start, start + length, 1);
@@ -266,9 +267,11 @@ ct_tensor *ct_select(ct_tensor *t, int64_t dim, int64_t index) {
     if (t->ndim == 0) return ct_error_null(CT_ERR_INDEX, "select() cannot be applied to a 0-dim tensor.");
     if (ct_wrap_dim(dim, t->ndim, &d) < 0) return NULL;
     int64_t n = t->sizes[d];
-    if (index < -n || index >= n)
-        return ct_error_null(CT_ERR_INDEX, "index %lld is out of bounds for dimension %lld with size %lld",
-                             (long long)index, (long long)d, (long long)n);
+    if (index < -n || index >= n) {
+        char buf[256];
+        return ct_error_null(CT_ERR_INDEX, "select(): index %lld out of range for tensor of size %s at dimension %lld",
+                             (long long)index, ct_shape_str(t->ndim, t->sizes, buf, 256), (long long)d);
+    }
     if (index < 0) index += n;
     int64_t sizes[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     int k = 0;

@@ -133,7 +133,10 @@ static int scan(PyObject *o, int depth, seq_info *info) {
         return 0;
     }
     if (PyUnicode_Check(o) || PyBytes_Check(o) || !PySequence_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(o)->tp_name);
+        if (depth == 0 && !PyUnicode_Check(o) && !PyBytes_Check(o))
+            PyErr_Format(PyExc_RuntimeError, "Could not infer dtype of %s", Py_TYPE(o)->tp_name);
+        else
+            PyErr_Format(PyExc_TypeError, "new(): invalid data type '%s'", Py_TYPE(o)->tp_name);
         return -1;
     }
     if (depth >= CT_MAX_DIMS) {

@@ -154,8 +154,7 @@ static PyObject *round_common(PyObject *self, PyObject *const *args, Py_ssize_t 
     if (inplace) out = self;
     ct_tensor *t = ct_unwrap(self);
     if (decimals != 0 && !ct_is_floating(t->dtype))
-        return PyErr_Format(PyExc_RuntimeError, "round_cpu\" not implemented for '%s' with decimals",
-                            ct_dtype_infos[t->dtype].legacy);
+        return ct_error_dtype("round", t->dtype), ct_raise();
     ct_scalar p[2] = {ct_scalar_i(decimals), ct_scalar_i(0)};
     return finish(ct_unary(decimals ? CT_OP_round_decimals : CT_OP_round, t, p, out ? ct_unwrap(out) : NULL), out);
 }
@@ -237,7 +236,15 @@ static PyObject *lerp_common(PyObject *self, PyObject *const *args, Py_ssize_t n
     ct_tensor *end = a[0] ? ct_arg_tensor("lerp", "end", a[0]) : NULL;
     if (!end || !a[1]) return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "lerp() missing arguments");
     if (inplace) out = self;
-    ct_tensor *o = out ? ct_unwrap(out) : NULL;
+    ct_tensor *o = out ? ct_unwrap(out) : NULL, *t = ct_unwrap(self);
+    static const char *const cpp[CT_NUM_DTYPES] = {"bool", "unsigned char", "signed char", "short", "int", "long",
+                                                   "c10::Half", "c10::BFloat16", "float", "double"};
+    if (end->dtype != t->dtype)
+        return PyErr_Format(PyExc_RuntimeError, "expected dtype %s for `end` but got dtype %s", cpp[t->dtype],
+                            cpp[end->dtype]);
+    if (ct_is_tensor(a[1]) && ct_unwrap(a[1])->dtype != t->dtype)
+        return PyErr_Format(PyExc_RuntimeError, "expected dtype %s for `weight` but got dtype %s", cpp[t->dtype],
+                            cpp[ct_unwrap(a[1])->dtype]);
     if (ct_is_tensor(a[1]))
         return finish(ct_ternary(CT_OP_lerp, ct_unwrap(self), end, ct_unwrap(a[1]), NULL, o), out);
     ct_scalar w;
@@ -363,8 +370,8 @@ static PyObject *nb_absolute(PyObject *a) { return ct_wrap(ct_unary(CT_OP_abs, c
 static PyObject *nb_invert(PyObject *a) {
     ct_tensor *t = ct_unwrap(a);
     if (ct_is_floating(t->dtype))
-        return PyErr_Format(PyExc_RuntimeError, "\"bitwise_not_cpu\" not implemented for '%s'",
-                            ct_dtype_infos[t->dtype].legacy);
+        return PyErr_Format(PyExc_TypeError, "~ (operator.invert) is only implemented on integer and Boolean-type "
+                                             "tensors");
     return ct_wrap(ct_unary(CT_OP_bitwise_not, t, NULL, NULL));
 }
 
@@ -373,8 +380,9 @@ static int single_value(PyObject *a, const char *what, ct_scalar *v) {
     ct_tensor *t = ct_unwrap(a);
     int64_t n = ct_numel(t);
     if (n != 1) {
-        if (n == 0) PyErr_Format(PyExc_RuntimeError, "Boolean value of Tensor with no values is ambiguous");
-        else PyErr_Format(PyExc_RuntimeError, "%s", what);
+        bool is_bool = what[0] == 'B';   /* bool() raises RuntimeError, int()/float() ValueError */
+        if (n == 0 && is_bool) PyErr_Format(PyExc_RuntimeError, "Boolean value of Tensor with no values is ambiguous");
+        else PyErr_Format(is_bool ? PyExc_RuntimeError : PyExc_ValueError, "%s", what);
         return -1;
     }
     if (ct_device_of(t).type != CT_DEV_CPU) {

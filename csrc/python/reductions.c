@@ -139,6 +139,17 @@ static PyObject *var_call(const char *fname, bool take_sqrt, PyObject *self, PyO
         return NULL;
     correction = unbiased ? 1 : 0;
     if (a[3] && a[3] != Py_None && ct_arg_double(fname, "correction", a[3], &correction) < 0) return NULL;
+    ct_tensor *t = ct_unwrap(self);
+    int64_t count = 1;
+    for (int i = 0; i < t->ndim; i++) {
+        bool reduced = nd == 0;
+        for (int j = 0; j < nd && !reduced; j++) reduced = dims[j] == i || dims[j] + t->ndim == i;
+        if (reduced) count *= t->sizes[i];
+    }
+    if ((double)count - correction <= 0 &&
+        PyErr_WarnFormat(PyExc_UserWarning, 1, "%s(): degrees of freedom is <= 0. Correction should be strictly less "
+                         "than the reduction factor (input numel divided by output numel).", fname) < 0)
+        return NULL;
     return ct_wrap(ct_var(ct_unwrap(self), nd, dims, correction, keepdim, take_sqrt));
 }
 static PyObject *m_std(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return var_call("std", true, s, a, n, k); }
@@ -152,8 +163,10 @@ static PyObject *m_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[4];
     if (ct_parse("norm", args, nargs, kwnames, names, 4, a) < 0) return NULL;
     double p = 2;
+    bool fro = !a[0] || a[0] == Py_None;
     if (a[0] && a[0] != Py_None) {
         if (PyUnicode_Check(a[0])) {
+            fro = true;
             if (strcmp(PyUnicode_AsUTF8(a[0]), "fro") != 0)
                 return PyErr_Format(PyExc_RuntimeError, "norm: unsupported p '%s'", PyUnicode_AsUTF8(a[0]));
         } else if (ct_arg_double("norm", "p", a[0], &p) < 0) {
@@ -167,6 +180,7 @@ static PyObject *m_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (ct_arg_dims("norm", a[1], dims, &nd) < 0 || ct_arg_bool("norm", "keepdim", a[2], false, &keepdim) < 0 ||
         ct_arg_dtype(a[3], &dt) < 0)
         return NULL;
+    if (fro && nd > 2) return PyErr_Format(PyExc_RuntimeError, "dim must be a 2-tuple. Got %d dims", nd);
     ct_tensor *x = ct_unwrap(self);
     ct_tensor *xc = dt == CT_UNDEFINED ? ct_incref(x) : ct_to_dtype(x, dt, false);
     if (!xc) return ct_raise();
@@ -248,16 +262,65 @@ static PyObject *m_addmm(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         return NULL;
     return ct_wrap(ct_addmm(ct_unwrap(self), m1, m2, beta, alpha));
 }
+static PyObject *m_addmm_(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *r = m_addmm(self, args, nargs, kwnames);
+    if (!r) return NULL;
+    int rc = ct_copy_(ct_unwrap(self), ct_unwrap(r));
+    Py_DECREF(r);
+    if (rc < 0) return ct_raise();
+    Py_INCREF(self);
+    return self;
+}
+
+/* isclose/allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) */
+static PyObject *close_call(const char *fname, bool all, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames) {
+    static const char *const names[] = {"other", "rtol", "atol", "equal_nan", NULL};
+    PyObject *a[4];
+    double rtol = 1e-05, atol = 1e-08;
+    bool equal_nan;
+    if (ct_parse(fname, args, nargs, kwnames, names, 4, a) < 0) return NULL;
+    ct_tensor *o = ct_arg_tensor(fname, "other", a[0]);
+    if (!o || (a[1] && ct_arg_double(fname, "rtol", a[1], &rtol) < 0) ||
+        (a[2] && ct_arg_double(fname, "atol", a[2], &atol) < 0) ||
+        ct_arg_bool(fname, "equal_nan", a[3], false, &equal_nan) < 0)
+        return NULL;
+    ct_tensor *c = ct_isclose(ct_unwrap(self), o, rtol, atol, equal_nan);
+    if (!c || !all) return ct_wrap(c);
+    ct_tensor *every = ct_reduce(CT_RED_ALL, c, 0, NULL, false, CT_UNDEFINED);
+    ct_decref(c);
+    if (!every) return ct_raise();
+    bool v = *(bool *)ct_data(every);
+    ct_decref(every);
+    return PyBool_FromLong(v);
+}
+static PyObject *m_isclose(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return close_call("isclose", false, s, a, n, k); }
+static PyObject *m_allclose(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return close_call("allclose", true, s, a, n, k); }
+static PyObject *f_isclose(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return ct_call_as_method("isclose", m_isclose, a, n, k); }
+static PyObject *f_allclose(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return ct_call_as_method("allclose", m_allclose, a, n, k); }
+
+static PyObject *m_equal(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"other", NULL};
+    PyObject *a[1];
+    if (ct_parse("equal", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    ct_tensor *o = ct_arg_tensor("equal", "other", a[0]);
+    if (!o) return NULL;
+    int r = ct_equal(ct_unwrap(self), o);
+    return r < 0 ? ct_raise() : PyBool_FromLong(r);
+}
+static PyObject *f_equal(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return ct_call_as_method("equal", m_equal, a, n, k); }
+
 static PyObject *f_addmm(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return ct_call_as_method("addmm", m_addmm, a, n, k); }
 
 #define CT_ENTRY(name, fn) {name, CT_FASTCALL(fn), NULL},
 #define CT_BOTH(name) CT_ENTRY(#name, m_##name)
 #define CT_FN(name) CT_ENTRY(#name, f_##name)
 #define CT_REDUCTIONS(X) X(sum) X(mean) X(prod) X(amax) X(amin) X(all) X(any) X(max) X(min) X(argmax) X(argmin) \
-    X(std) X(var) X(norm) X(logsumexp) X(cumsum) X(cumprod) X(mm) X(bmm) X(matmul) X(dot) X(mv) X(outer) X(addmm)
+    X(std) X(var) X(norm) X(logsumexp) X(cumsum) X(cumprod) X(mm) X(bmm) X(matmul) X(dot) X(mv) X(outer) X(addmm) \
+    X(isclose) X(allclose) X(equal)
 
 PyMethodDef ct_reduce_methods[] = {
-    CT_REDUCTIONS(CT_BOTH) CT_ENTRY("cumsum_", m_cumsum_) CT_ENTRY("cumprod_", m_cumprod_) CT_ENTRY("inner", m_dot)
+    CT_REDUCTIONS(CT_BOTH) CT_ENTRY("cumsum_", m_cumsum_) CT_ENTRY("cumprod_", m_cumprod_) CT_ENTRY("inner", m_dot) CT_ENTRY("addmm_", m_addmm_)
     CT_ENTRY("ger", m_outer) {NULL},
 };
 PyMethodDef ct_reduce_functions[] = {CT_REDUCTIONS(CT_FN) CT_ENTRY("ger", f_outer) {NULL}};

@@ -221,13 +221,30 @@ static int split_index(PyObject *key, index_list *idx) {
         idx->items[0] = key;
     }
     for (int i = 0; i < idx->n; i++) {
-        if (!is_basic_item(idx->items[i])) {
-            PyErr_Format(PyExc_NotImplementedError, "indexing with %s (advanced indexing) is not supported yet",
-                         Py_TYPE(idx->items[i])->tp_name);
-            return -1;
-        }
+        PyObject *o = idx->items[i];
+        if (is_basic_item(o)) continue;
+        if (ct_is_tensor(o) || PyList_Check(o) || PyTuple_Check(o) || PyBool_Check(o))
+            PyErr_Format(PyExc_NotImplementedError, "indexing with a %s (advanced indexing) is not supported yet",
+                         ct_is_tensor(o) ? "tensor" : Py_TYPE(o)->tp_name);
+        else
+            PyErr_Format(PyExc_IndexError, "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         "Variables are valid indices (got %s)", Py_TYPE(o)->tp_name);
+        return -1;
     }
     return 0;
+}
+
+/* t.select(dim, v) for an index; errors name the dim of the indexed tensor */
+static ct_tensor *select_index(ct_tensor *t, int dim, int orig_dim, int64_t v) {
+    int64_t n = t->sizes[dim];
+    if (v < -n || v >= n) {
+        PyErr_Format(PyExc_IndexError, "index %lld is out of bounds for dimension %d with size %lld", (long long)v,
+                     orig_dim, (long long)n);
+        return NULL;
+    }
+    ct_tensor *r = ct_select(t, dim, v);
+    if (!r) ct_raise();
+    return r;
 }
 
 /* apply basic indexing; a new reference to the view */
@@ -252,12 +269,13 @@ static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
         return NULL;
     }
     ct_tensor *cur = ct_incref(t);
-    int dim = 0;
+    int dim = 0, orig = 0;   /* dim of cur, and of t, that the next item indexes */
     for (int i = 0; i < idx.n && cur; i++) {
         PyObject *o = idx.items[i];
         ct_tensor *next = NULL;
         if (o == Py_Ellipsis) {
             dim += t->ndim - consumed;
+            orig += t->ndim - consumed;
             continue;
         } else if (o == Py_None) {
             next = ct_unsqueeze(cur, dim);
@@ -275,6 +293,7 @@ static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
             }
             next = ct_slice(cur, dim, start, stop, step);
             dim++;
+            orig++;
         } else {
             int64_t v;
             if (ct_arg_int("index", "index", o, &v) < 0) {
@@ -287,7 +306,11 @@ static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
                                                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
                 return NULL;
             }
-            next = ct_select(cur, dim, v);
+            next = select_index(cur, dim, orig, v);
+            orig++;
+            ct_decref(cur);
+            cur = next;
+            continue;
         }
         ct_decref(cur);
         cur = next;
@@ -309,7 +332,8 @@ static PyObject *tensor_getitem(PyObject *self, PyObject *key) {
         if (t->ndim == 0)
             return PyErr_Format(PyExc_IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
-        return ct_wrap(ct_select(t, 0, i));
+        ct_tensor *r = select_index(t, 0, 0, i);
+        return r ? ct_wrap(r) : NULL;
     }
     ct_tensor *r = apply_index(t, key);
     return r ? ct_wrap(r) : NULL;
@@ -324,7 +348,10 @@ static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
     if (!view) return -1;
     int rc;
     if (ct_is_tensor(value)) {
-        rc = ct_copy_(view, ct_unwrap(value));
+        /* the value broadcasts to the indexed shape (PyTorch's expand message on mismatch) */
+        ct_tensor *src = ct_expand(ct_unwrap(value), view->ndim, view->sizes);
+        rc = src ? ct_copy_(view, src) : -1;
+        ct_xdecref(src);
     } else {
         ct_scalar v;
         ct_dtype kind;

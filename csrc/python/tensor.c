@@ -52,7 +52,7 @@ static PyObject *tensor_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     if (n == 1) {
         PyObject *a = PyTuple_GET_ITEM(args, 0);
         if (ct_is_tensor(a)) return ct_wrap_as(type, ct_alias(ct_unwrap(a)));
-        if (!PyLong_Check(a) && !ct_is_tensor(a) && (PySequence_Check(a) || PyObject_CheckBuffer(a)))
+        if (!PyLong_Check(a) && !PyObject_TypeCheck(a, &CTSizeType) && (PySequence_Check(a) || PyObject_CheckBuffer(a)))
             return ct_wrap_as(type, ct_tensor_from_data(a, dt, dev));
     }
     int64_t sizes[CT_MAX_DIMS];
@@ -158,6 +158,11 @@ PySequenceMethods ct_tensor_as_sequence = {
     .sq_item = tensor_item_at,
 };
 
+static PyObject *tensor_iter(PyObject *self) {
+    if (ct_unwrap(self)->ndim == 0) return PyErr_Format(PyExc_TypeError, "iteration over a 0-d tensor");
+    return PySeqIter_New(self);
+}
+
 static PyMethodDef *all_methods;
 
 /* the methods of every op family, in one table */
@@ -189,6 +194,7 @@ PyTypeObject CTensorBaseType = {
     .tp_dealloc = tensor_dealloc,
     .tp_getset = tensor_getset,
     .tp_hash = tensor_hash,
+    .tp_iter = tensor_iter,
     .tp_richcompare = ct_tensor_richcompare,
     .tp_as_number = &ct_tensor_as_number,
     .tp_as_mapping = &ct_tensor_as_mapping,

@@ -32,6 +32,10 @@ ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b, ct_tensor *out)
 ct_tensor *ct_scalar_tensor(ct_scalar v, ct_dtype dtype, bool wrapped);
 ct_dtype ct_result_type2(const ct_tensor *a, const ct_tensor *b);
 
+/* ---- comparisons of whole tensors (ops/compare.c) ---- */
+ct_tensor *ct_isclose(ct_tensor *a, ct_tensor *b, double rtol, double atol, bool equal_nan);
+int ct_equal(ct_tensor *a, ct_tensor *b);   /* 1, 0, or -1 on error */
+
 /* ---- copies and factories (ops/factory.c) ---- */
 int ct_copy_(ct_tensor *dst, ct_tensor *src);                /* broadcasting, casting */
 ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype, bool copy); /* t itself when same dtype and !copy */
