@@ -50,7 +50,7 @@ int ct_cpu_copy(const ct_kernel_args *args) {
 #define CT_DEF_FILL(E, T, C, m, unused)                                                      \
     static void loop_fill_##E(char **data, const int64_t *st, int64_t n, void *ctx) {       \
         T v;                                                                                 \
-        CT_STORE_##E(&v, CT_CONVERT_##E((C)((const ct_scalar *)ctx)->m));                   \
+        ct_store_scalar(&v, CT_##E, *(const ct_scalar *)ctx);                                \
         if (st[0] == sizeof(T)) {                                                            \
             T *o = (T *)data[0];                                                             \
             for (int64_t i = 0; i < n; i++) o[i] = v;                                        \
@@ -74,7 +74,7 @@ int ct_cpu_fill(const ct_kernel_args *args) {
         if (is_linspace) {                                                                        \
             /* PyTorch fills the two halves from each end so the endpoints are exact */           \
             double start = s[0].d, end = s[1].d, step = n > 1 ? (end - start) / (double)(n - 1) : 0; \
-            int64_t half = n / 2;                                                                 \
+            int64_t half = n > 1 ? n / 2 : 1;                                                     \
             _Pragma("omp parallel for if (n > 65536)")                                            \
             for (int64_t i = 0; i < n; i++) {                                                     \
                 double v = i < half ? start + step * (double)i : end - step * (double)(n - 1 - i); \

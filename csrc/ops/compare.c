@@ -15,7 +15,9 @@ ct_tensor *ct_isclose(ct_tensor *a, ct_tensor *b, double rtol, double atol, bool
     ct_tensor *rt = ab ? ct_scalar_tensor(tol[0], CT_FLOAT64, true) : NULL;
     ct_tensor *at = rt ? ct_scalar_tensor(tol[1], CT_FLOAT64, true) : NULL;
     ct_tensor *bound = at ? ct_ternary(CT_OP_addcmul, at, ab, rt, NULL, NULL) : NULL;   /* atol + rtol*|b| */
-    ct_tensor *close = bound ? ct_binary(CT_OP_le, adiff, bound, NULL, NULL) : NULL;
+    ct_tensor *le = bound ? ct_binary(CT_OP_le, adiff, bound, NULL, NULL) : NULL;
+    ct_tensor *fin = le ? ct_unary(CT_OP_isfinite, adiff, NULL, NULL) : NULL;   /* inf - inf is not close */
+    ct_tensor *close = fin ? ct_binary(CT_OP_logical_and, le, fin, NULL, NULL) : NULL;
     ct_tensor *res = close ? ct_binary(CT_OP_logical_or, close, eq, NULL, NULL) : NULL;
     if (res && equal_nan) {
         ct_tensor *na = ct_unary(CT_OP_isnan, a, NULL, NULL), *nb = na ? ct_unary(CT_OP_isnan, b, NULL, NULL) : NULL;
@@ -27,7 +29,7 @@ ct_tensor *ct_isclose(ct_tensor *a, ct_tensor *b, double rtol, double atol, bool
         ct_decref(res);
         res = r2;
     }
-    ct_tensor *tmp[] = {eq, diff, adiff, ab, rt, at, bound, close};
+    ct_tensor *tmp[] = {eq, diff, adiff, ab, rt, at, bound, le, fin, close};
     for (size_t i = 0; i < sizeof tmp / sizeof *tmp; i++) ct_xdecref(tmp[i]);
     return res;
 }

@@ -104,7 +104,7 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype, ct_d
     if (!isfinite(start) || !isfinite(end))
         return ct_error_null(CT_ERR_RUNTIME, "unsupported range: %g -> %g", start, end);
     if ((step > 0 && start > end) || (step < 0 && start < end))
-        return ct_error_null(CT_ERR_RUNTIME, "upper bound and larger bound inconsistent with step sign");
+        return ct_error_null(CT_ERR_RUNTIME, "upper bound and lower bound inconsistent with step sign");
     double len = ceil((end - start) / step);
     if (len > 9.0e18) return ct_error_null(CT_ERR_RUNTIME, "arange: too many elements");
     ct_scalar a = ct_is_floating(dtype) ? ct_scalar_f(start) : ct_scalar_i((int64_t)start);

@@ -136,7 +136,7 @@ int ct_max_min_dim(ct_tensor *x, int64_t dim, bool keepdim, bool is_max, ct_tens
         return *values && *indices ? 0 : -1;
     }
     if (x->sizes[d] == 0)
-        return ct_error(CT_ERR_INDEX, "%s(): Expected reduction dim %lld to have non-zero size.", is_max ? "max" : "min",
+        return ct_error(CT_ERR_INDEX, "%s(): Expected reduction dim %lld to have non-zero size.", is_max ? "argmax" : "argmin",
                         (long long)d);
     int64_t shape[CT_MAX_DIMS];
     memcpy(shape, x->sizes, sizeof(int64_t) * (size_t)x->ndim);
@@ -170,7 +170,8 @@ int ct_max_min_dim(ct_tensor *x, int64_t dim, bool keepdim, bool is_max, ct_tens
 
 ct_tensor *ct_argmax_min(ct_tensor *x, bool dim_given, int64_t dim, bool keepdim, bool is_max) {
     ct_tensor *v = NULL, *i = NULL;
-    if (x->dtype == CT_BOOL) return ct_error_dtype(is_max ? "argmax" : "argmin", x->dtype), NULL;
+    if (x->dtype == CT_BOOL)
+        return ct_error_null(CT_ERR_RUNTIME, "%s(): does not support bool input", is_max ? "argmax" : "argmin");
     if (dim_given) {
         if (ct_max_min_dim(x, dim, keepdim, is_max, &v, &i) < 0) return NULL;
         ct_decref(v);

@@ -126,8 +126,27 @@ static ct_dtype scalar_kind(PyObject *o) {
     return PyIndex_Check(o) ? CT_INT64 : ct_get_default_dtype();
 }
 
+/* the dtype of a buffer exporter (a NumPy scalar or array), or CT_UNDEFINED */
+static ct_dtype buffer_dtype(PyObject *o) {
+    if (PyBytes_Check(o) || PyByteArray_Check(o) || !PyObject_CheckBuffer(o) || ct_is_tensor(o)) return CT_UNDEFINED;
+    Py_buffer v;
+    if (PyObject_GetBuffer(o, &v, PyBUF_FORMAT | PyBUF_ND) < 0) {
+        PyErr_Clear();
+        return CT_UNDEFINED;
+    }
+    ct_dtype d = dtype_of_format(v.format, v.itemsize);
+    PyBuffer_Release(&v);
+    return d;
+}
+
 static int scan(PyObject *o, int depth, seq_info *info) {
+    ct_dtype bd = buffer_dtype(o);
+    if (bd != CT_UNDEFINED) info->kind = ct_promote_types(info->kind, bd);
     if (is_scalar(o)) {
+        if (bd != CT_UNDEFINED) {
+            if (depth != info->ndim) goto ragged;
+            return 0;
+        }
         if (depth != info->ndim) goto ragged;
         info->kind = ct_promote_types(info->kind, scalar_kind(o));
         return 0;
@@ -170,12 +189,6 @@ ragged:
     return -1;
 }
 
-static const char *cpp_type_name(ct_dtype d) {
-    static const char *const n[CT_NUM_DTYPES] = {"bool", "uint8_t", "int8_t", "int16_t", "int32_t", "int64_t",
-                                                 "at::Half", "at::BFloat16", "float", "double"};
-    return n[d];
-}
-
 /* PyTorch refuses Python values that overflow an integral dtype */
 static int check_range(ct_dtype dt, ct_scalar v, bool is_float) {
     static const double lo[CT_NUM_DTYPES] = {0, 0, -128, -32768, -2147483648.0, -9223372036854775808.0};
@@ -185,7 +198,7 @@ static int check_range(ct_dtype dt, ct_scalar v, bool is_float) {
     bool bad = is_float ? (x < lo[dt] || x > hi[dt]) : dt == CT_UINT8 ? (x > 255 || x < -255) : (x < lo[dt] || x > hi[dt]);
     if (is_float && isnan(x)) bad = false;
     if (bad) {
-        PyErr_Format(PyExc_RuntimeError, "value cannot be converted to type %s without overflow", cpp_type_name(dt));
+        PyErr_Format(PyExc_RuntimeError, "value cannot be converted to type %s without overflow", ct_dtype_name(dt));
         return -1;
     }
     return 0;
@@ -303,6 +316,10 @@ static int parse_factory_opts(const char *fname, PyObject *const *kwvals, PyObje
     }
     if (o->requires_grad && o->dtype != CT_UNDEFINED && !ct_is_floating(o->dtype)) {
         PyErr_SetString(PyExc_RuntimeError, "Only Tensors of floating point and complex dtype can require gradients");
+        return -1;
+    }
+    if (o->requires_grad) {
+        PyErr_SetString(PyExc_NotImplementedError, "requires_grad=True: autograd is not part of ctorch yet");
         return -1;
     }
     return 0;

@@ -72,10 +72,13 @@ PyObject *ct_device_object(ct_device d) {
 static int parse_device_string(const char *s, ct_device *out) {
     const char *colon = strchr(s, ':');
     size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    bool letters = n > 0;
+    for (size_t i = 0; i < n; i++) letters = letters && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_');
     if (n == 3 && strncmp(s, "cpu", 3) == 0) out->type = CT_DEV_CPU;
     else if (n == 4 && strncmp(s, "cuda", 4) == 0) out->type = CT_DEV_CUDA;
     else {
-        PyErr_Format(PyExc_RuntimeError, "Expected one of cpu, cuda device type at start of device string: %s", s);
+        if (!letters) PyErr_Format(PyExc_RuntimeError, "Invalid device string: '%s'", s);
+        else PyErr_Format(PyExc_RuntimeError, "Expected one of cpu, cuda device type at start of device string: %s", s);
         return -1;
     }
     out->index = -1;
