@@ -40,9 +40,43 @@ CT_DTYPES_ALL(CT_DEF_CASTS_TO, 0)
 #define CT_CAST_ROW(DE, DT, DC, dm, unused) [CT_##DE] = {CT_DTYPES_ALL2(CT_CAST_ENTRY, DE)},
 static const ct_loop_fn cast_loops[CT_NUM_DTYPES][CT_NUM_DTYPES] = {CT_DTYPES_ALL(CT_CAST_ROW, 0)};
 
+/* A 2-D copy whose source runs along the other dim (a transpose): walking
+ * either side row by row misses the cache on the other, so copy square tiles. */
+#define TILE 32
+static bool transposed_2d(const ct_iter *it, int64_t isz) {
+    return it->ndim == 2 && it->strides[0][0] == isz && it->strides[1][1] == isz && it->strides[0][1] != isz &&
+           it->shape[0] >= TILE && it->shape[1] >= TILE;
+}
+
+static void copy_tiles(const ct_iter *it, int64_t isz) {
+    int64_t n0 = it->shape[0], n1 = it->shape[1];
+    int64_t so0 = it->strides[0][0], so1 = it->strides[1][0], si0 = it->strides[0][1], si1 = it->strides[1][1];
+    int64_t tiles1 = (n1 + TILE - 1) / TILE, ntiles = tiles1 * ((n0 + TILE - 1) / TILE);
+#pragma omp parallel for if (n0 * n1 >= CT_GRAIN && ct_get_num_threads() > 1) num_threads(ct_get_num_threads())
+    for (int64_t t = 0; t < ntiles; t++) {
+        int64_t b0 = (t / tiles1) * TILE, b1 = (t % tiles1) * TILE;
+        int64_t e0 = b0 + TILE < n0 ? b0 + TILE : n0, e1 = b1 + TILE < n1 ? b1 + TILE : n1;
+        for (int64_t i1 = b1; i1 < e1; i1++) {
+            char *o = it->data[0] + i1 * so1;
+            const char *s = it->data[1] + i1 * si1;
+            switch (isz) {
+            case 8: for (int64_t i0 = b0; i0 < e0; i0++) *(uint64_t *)(o + i0 * so0) = *(const uint64_t *)(s + i0 * si0); break;
+            case 4: for (int64_t i0 = b0; i0 < e0; i0++) *(uint32_t *)(o + i0 * so0) = *(const uint32_t *)(s + i0 * si0); break;
+            case 2: for (int64_t i0 = b0; i0 < e0; i0++) *(uint16_t *)(o + i0 * so0) = *(const uint16_t *)(s + i0 * si0); break;
+            default: for (int64_t i0 = b0; i0 < e0; i0++) o[i0 * so0] = s[i0 * si0]; break;
+            }
+        }
+    }
+}
+
 int ct_cpu_copy(const ct_kernel_args *args) {
     const ct_iter *it = args->iter;
-    ct_iter_run(it, cast_loops[it->tensors[0]->dtype][it->tensors[1]->dtype], NULL);
+    ct_dtype dt = it->tensors[0]->dtype, st = it->tensors[1]->dtype;
+    if (dt == st && transposed_2d(it, ct_itemsize(dt))) {
+        copy_tiles(it, ct_itemsize(dt));
+        return 0;
+    }
+    ct_iter_run(it, cast_loops[dt][st], NULL);
     return 0;
 }
 

@@ -10,6 +10,9 @@
 #endif
 
 #include "loops.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define LANES 16     /* independent accumulators of a contiguous run (vectorized) */
 #define BLOCK 4096   /* lanes restart every block; blocks fold into the wide total */
@@ -22,8 +25,64 @@
 #define RED_ALL (acc && x)
 #define RED_ANY (acc || x)
 
-/* W: the type a run accumulates in (double for float sums, as PyTorch's acc_type) */
-#define CT_DEF_RED_LOOP(E, T, C, m, name, W, combine)                                          \
+/* The vectorizable form of each combine, used across lanes. Max/min lanes
+ * skip the NaN test; instead they sum x - x, which is NaN only when a NaN (or
+ * an infinity) went by, and such a block is reduced again the exact way. */
+#define FAST_SUM RED_SUM
+#define FAST_PROD RED_PROD
+#define FAST_AMAX (x > acc ? x : acc)
+#define FAST_AMIN (x < acc ? x : acc)
+#define FAST_ALL RED_ALL
+#define FAST_ANY RED_ANY
+#define CHECK_NONE(x) 0
+#define CHECK_NAN(x) ((x) - (x))
+
+/* Packed max/min of a contiguous float32 run (GCC does not vectorize the
+ * C form). False, with nothing written, when the run holds a NaN or an
+ * infinity: the caller then takes the exact path. */
+enum { RUN_MAX, RUN_MIN, RUN_OTHER };
+static inline bool packed_minmax(int kind, ct_dtype dt, const void *in, int64_t n, void *total) {
+#if defined(__SSE2__)
+    if (kind == RUN_OTHER || dt != CT_FLOAT32 || n < 16) return false;
+    const float *p = in;
+    __m128 a0 = _mm_loadu_ps(p), a1 = _mm_loadu_ps(p + 4), a2 = _mm_loadu_ps(p + 8), a3 = _mm_loadu_ps(p + 12);
+    __m128 c = _mm_setzero_ps();   /* sums x - x: NaN once a NaN or an infinity went by */
+    int64_t i = 16;
+    for (; i + 16 <= n; i += 16) {
+        __m128 x0 = _mm_loadu_ps(p + i), x1 = _mm_loadu_ps(p + i + 4), x2 = _mm_loadu_ps(p + i + 8),
+               x3 = _mm_loadu_ps(p + i + 12);
+        if (kind == RUN_MAX) {
+            a0 = _mm_max_ps(a0, x0); a1 = _mm_max_ps(a1, x1); a2 = _mm_max_ps(a2, x2); a3 = _mm_max_ps(a3, x3);
+        } else {
+            a0 = _mm_min_ps(a0, x0); a1 = _mm_min_ps(a1, x1); a2 = _mm_min_ps(a2, x2); a3 = _mm_min_ps(a3, x3);
+        }
+        c = _mm_add_ps(c, _mm_add_ps(_mm_sub_ps(x0, x0), _mm_sub_ps(x1, x1)));
+        c = _mm_add_ps(c, _mm_add_ps(_mm_sub_ps(x2, x2), _mm_sub_ps(x3, x3)));
+    }
+    float lanes[16], chk[4], t = *(float *)total;
+    _mm_storeu_ps(lanes, a0); _mm_storeu_ps(lanes + 4, a1); _mm_storeu_ps(lanes + 8, a2); _mm_storeu_ps(lanes + 12, a3);
+    _mm_storeu_ps(chk, c);
+    for (int j = 0; j < 4; j++) if (chk[j] != chk[j]) return false;
+    for (int j = 0; j < 16; j++) if (lanes[j] != lanes[j] || lanes[j] - lanes[j] != 0) return false;
+    for (; i < n; i++) if (p[i] != p[i] || p[i] - p[i] != 0) return false;
+    for (int j = 0; j < 16; j++) t = kind == RUN_MAX ? (lanes[j] > t ? lanes[j] : t) : (lanes[j] < t ? lanes[j] : t);
+    for (i = (n / 16) * 16; i < n; i++) t = kind == RUN_MAX ? (p[i] > t ? p[i] : t) : (p[i] < t ? p[i] : t);
+    *(float *)total = t;
+    return true;
+#else
+    return false;
+#endif
+}
+#define RUN_KIND_sum RUN_OTHER
+#define RUN_KIND_prod RUN_OTHER
+#define RUN_KIND_amax RUN_MAX
+#define RUN_KIND_amin RUN_MIN
+#define RUN_KIND_all RUN_OTHER
+#define RUN_KIND_any RUN_OTHER
+
+/* W: the type a run accumulates in (double for float sums, as PyTorch's acc_type);
+ * fast: the combine applied across lanes; check: see above */
+#define CT_DEF_RED_LOOP(E, T, C, m, name, W, combine, fast, check)                             \
     static void loop_##name##_##E(char **data, const int64_t *st, int64_t n, void *ctx_) {    \
         (void)ctx_;                                                                            \
         if (st[0] != 0) { /* combine a run of inputs into a run of outputs */                  \
@@ -36,21 +95,33 @@
         }                                                                                      \
         T *o = (T *)data[0];                                                                   \
         W total = (W)CT_LOAD_##E(o);                                                           \
-        if (st[1] == sizeof(T)) {                                                              \
+        if (st[1] == sizeof(T) && packed_minmax(RUN_KIND_##name, CT_##E, data[1], n, &total)) {    \
+            /* done: total holds the result */                                                 \
+        } else if (st[1] == sizeof(T)) {                                                       \
             const T *in = (const T *)data[1];                                                  \
             for (int64_t b = 0; b < n; b += BLOCK) {                                           \
                 int64_t e = b + BLOCK < n ? b + BLOCK : n, i = b;                              \
                 if (e - b >= 2 * LANES) {                                                      \
-                    C lane[LANES];                                                             \
-                    for (int j = 0; j < LANES; j++) lane[j] = CT_LOAD_##E(in + b + j);         \
+                    C lane[LANES], chk[LANES];                                                 \
+                    for (int j = 0; j < LANES; j++) {                                          \
+                        lane[j] = CT_LOAD_##E(in + b + j);                                     \
+                        chk[j] = check(lane[j]);                                               \
+                    }                                                                          \
                     for (i = b + LANES; i + LANES <= e; i += LANES)                            \
                         for (int j = 0; j < LANES; j++) {                                      \
                             C acc = lane[j], x = CT_LOAD_##E(in + i + j);                      \
-                            lane[j] = (combine);                                               \
+                            lane[j] = (fast);                                                  \
+                            chk[j] += check(x);                                                \
                         }                                                                      \
-                    for (int j = 0; j < LANES; j++) {                                          \
-                        W acc = total, x = (W)lane[j];                                         \
-                        total = (combine);                                                     \
+                    bool exact = false;                                                        \
+                    for (int j = 0; j < LANES; j++) exact |= chk[j] != chk[j];                 \
+                    if (exact) {                                                               \
+                        i = b;                                                                 \
+                    } else {                                                                   \
+                        for (int j = 0; j < LANES; j++) {                                      \
+                            W acc = total, x = (W)lane[j];                                     \
+                            total = (combine);                                                 \
+                        }                                                                      \
                     }                                                                          \
                 }                                                                              \
                 for (; i < e; i++) {                                                           \
@@ -68,17 +139,17 @@
     }
 
 #define CT_DEF_SUMPROD(E, T, C, m, W)                      \
-    CT_DEF_RED_LOOP(E, T, C, m, sum, W, RED_SUM)           \
-    CT_DEF_RED_LOOP(E, T, C, m, prod, W, RED_PROD)
+    CT_DEF_RED_LOOP(E, T, C, m, sum, W, RED_SUM, FAST_SUM, CHECK_NONE) \
+    CT_DEF_RED_LOOP(E, T, C, m, prod, W, RED_PROD, FAST_PROD, CHECK_NONE)
 CT_DEF_SUMPROD(INT64, int64_t, int64_t, i, int64_t)
 CT_DEF_SUMPROD(FLOAT32, float, float, d, double)
 CT_DEF_SUMPROD(FLOAT64, double, double, d, double)
 #define CT_DEF_MAXMIN(E, T, C, m, unused)                  \
-    CT_DEF_RED_LOOP(E, T, C, m, amax, C, RED_AMAX)         \
-    CT_DEF_RED_LOOP(E, T, C, m, amin, C, RED_AMIN)
+    CT_DEF_RED_LOOP(E, T, C, m, amax, C, RED_AMAX, FAST_AMAX, CHECK_NAN) \
+    CT_DEF_RED_LOOP(E, T, C, m, amin, C, RED_AMIN, FAST_AMIN, CHECK_NAN)
 CT_DTYPES_ALL(CT_DEF_MAXMIN, 0)
-CT_DEF_RED_LOOP(BOOL, bool, bool, i, all, bool, RED_ALL)
-CT_DEF_RED_LOOP(BOOL, bool, bool, i, any, bool, RED_ANY)
+CT_DEF_RED_LOOP(BOOL, bool, bool, i, all, bool, RED_ALL, FAST_ALL, CHECK_NONE)
+CT_DEF_RED_LOOP(BOOL, bool, bool, i, any, bool, RED_ANY, FAST_ANY, CHECK_NONE)
 
 static ct_loop_fn reduce_loop(int op, ct_dtype dt) {
     static const ct_loop_fn sum[CT_NUM_DTYPES] = {[CT_INT64] = loop_sum_INT64, [CT_FLOAT32] = loop_sum_FLOAT32,
