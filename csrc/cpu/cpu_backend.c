@@ -57,5 +57,6 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_arg_reduce] = ct_cpu_arg_reduce;
     k[CT_OP_cumsum] = k[CT_OP_cumprod] = ct_cpu_scan;
     k[CT_OP_gemm] = ct_cpu_gemm;
+    ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

@@ -14,5 +14,6 @@ int ct_cpu_arg_reduce(const ct_kernel_args *args);
 int ct_cpu_scan(const ct_kernel_args *args);
 int ct_cpu_gemm(const ct_kernel_args *args);          /* gemm.c */
 int ct_cpu_backend_register(void);                    /* cpu_backend.c */
+void ct_blas_single_threaded(void);                   /* threads.c */
 
 #endif

@@ -2,6 +2,8 @@
  * (batch strides may be 0). float32 and float64 go to BLAS; integer dtypes
  * run a plain C loop (BLAS has none; not a main path). The op layer hands
  * matrices whose inner strides BLAS accepts (ld >= rows, unit stride). */
+#include <omp.h>
+
 #include "ct_blas.h"
 #include "loops.h"
 
@@ -35,6 +37,68 @@ static void blas_layout(int64_t rows, int64_t cols, int64_t s0, int64_t s1, enum
     }
 CT_DTYPES_INT(CT_DEF_GEMM_LOOP, 0)
 
+/* One threading runtime: BLAS runs single-threaded (ct_cpu_backend_register)
+ * and large products are split over OpenMP threads here, by batch, rows or
+ * columns, so BLAS worker threads never compete with OpenMP's for the cores. */
+typedef struct {
+    enum CBLAS_TRANSPOSE ta, tb;
+    int64_t M, N, K, lda, ldb, ldc;
+    double alpha, beta;
+    bool f32;
+} gemm_plan;
+
+/* rows [r0, r1) and columns [c0, c1) of one product */
+static void gemm_block(const gemm_plan *p, const char *a, const char *b, char *c, int64_t r0, int64_t r1, int64_t c0,
+                       int64_t c1) {
+    int64_t isz = p->f32 ? 4 : 8;
+    const char *ab = a + r0 * (p->ta == CblasNoTrans ? p->lda : 1) * isz;
+    const char *bb = b + c0 * (p->tb == CblasNoTrans ? 1 : p->ldb) * isz;
+    char *cb = c + (r0 * p->ldc + c0) * isz;
+    int m = (int)(r1 - r0), n = (int)(c1 - c0), k = (int)p->K;
+    if (p->f32)
+        CT_BLAS(cblas_sgemm)(CblasRowMajor, p->ta, p->tb, m, n, k, (float)p->alpha, (const float *)ab, (int)p->lda,
+                             (const float *)bb, (int)p->ldb, (float)p->beta, (float *)cb, (int)p->ldc);
+    else
+        CT_BLAS(cblas_dgemm)(CblasRowMajor, p->ta, p->tb, m, n, k, p->alpha, (const double *)ab, (int)p->lda,
+                             (const double *)bb, (int)p->ldb, p->beta, (double *)cb, (int)p->ldc);
+}
+
+static void blas_gemm(ct_tensor *out, ct_tensor *a, ct_tensor *b, ct_scalar alpha, ct_scalar beta) {
+    gemm_plan p = {.M = out->sizes[1], .N = out->sizes[2], .K = a->sizes[2], .alpha = alpha.d, .beta = beta.d,
+                   .f32 = out->dtype == CT_FLOAT32, .ldc = out->strides[1]};
+    blas_layout(p.M, p.K, a->strides[1], a->strides[2], &p.ta, &p.lda);
+    blas_layout(p.K, p.N, b->strides[1], b->strides[2], &p.tb, &p.ldb);
+    if (p.ldc < p.N) p.ldc = p.N;
+    int64_t B = out->sizes[0], isz = ct_itemsize(out->dtype);
+    char *po = ct_data(out), *pa = ct_data(a), *pb = ct_data(b);
+    int64_t sa = a->strides[0] * isz, sb = b->strides[0] * isz, so = out->strides[0] * isz;
+    int nt = ct_get_num_threads();
+    double flops = 2.0 * (double)B * (double)p.M * (double)p.N * (double)p.K;
+    if (nt < 2 || flops < 4e6) {
+        for (int64_t i = 0; i < B; i++) gemm_block(&p, pa + i * sa, pb + i * sb, po + i * so, 0, p.M, 0, p.N);
+        return;
+    }
+    if (B >= nt) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int64_t i = 0; i < B; i++) gemm_block(&p, pa + i * sa, pb + i * sb, po + i * so, 0, p.M, 0, p.N);
+        return;
+    }
+    /* a few large products: split the longer of rows and columns */
+    bool by_rows = p.M >= p.N;
+    int64_t extent = by_rows ? p.M : p.N;
+    for (int64_t i = 0; i < B; i++) {
+#pragma omp parallel num_threads(nt)
+        {
+            int t = omp_get_thread_num(), n = omp_get_num_threads();
+            int64_t lo = extent * t / n, hi = extent * (t + 1) / n;
+            if (lo < hi) {
+                if (by_rows) gemm_block(&p, pa + i * sa, pb + i * sb, po + i * so, lo, hi, 0, p.N);
+                else gemm_block(&p, pa + i * sa, pb + i * sb, po + i * so, 0, p.M, lo, hi);
+            }
+        }
+    }
+}
+
 int ct_cpu_gemm(const ct_kernel_args *args) {
     ct_tensor *out = args->tensors[0], *a = args->tensors[1], *b = args->tensors[2];
     int64_t B = out->sizes[0], M = out->sizes[1], N = out->sizes[2], K = a->sizes[2];
@@ -44,25 +108,9 @@ int ct_cpu_gemm(const ct_kernel_args *args) {
     if (M == 0 || N == 0) return 0;
     switch (out->dtype) {
     case CT_FLOAT32:
-    case CT_FLOAT64: {
-        enum CBLAS_TRANSPOSE ta, tb;
-        int64_t lda, ldb, ldc = out->strides[1];
-        blas_layout(M, K, a->strides[1], a->strides[2], &ta, &lda);
-        blas_layout(K, N, b->strides[1], b->strides[2], &tb, &ldb);
-        if (ldc < N) ldc = N;
-        for (int64_t i = 0; i < B; i++) {
-            char *o = po + i * out->strides[0] * isz;
-            const char *x = pa + i * a->strides[0] * isz, *y = pb + i * b->strides[0] * isz;
-            if (out->dtype == CT_FLOAT32)
-                CT_BLAS(cblas_sgemm)(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, (float)alpha.d,
-                                     (const float *)x, (int)lda, (const float *)y, (int)ldb, (float)beta.d,
-                                     (float *)o, (int)ldc);
-            else
-                CT_BLAS(cblas_dgemm)(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, alpha.d, (const double *)x,
-                                     (int)lda, (const double *)y, (int)ldb, beta.d, (double *)o, (int)ldc);
-        }
+    case CT_FLOAT64:
+        blas_gemm(out, a, b, alpha, beta);
         return 0;
-    }
 #define CT_GEMM_CASE(E, T, C, m, unused)                                                                  \
     case CT_##E:                                                                                          \
         _Pragma("omp parallel for if (B > 1 && M * N * K > 32768)")                                      \

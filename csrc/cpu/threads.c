@@ -25,5 +25,8 @@ void ct_set_num_threads(int n) {
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
-    CT_BLAS(openblas_set_num_threads)(n);
 }
+
+/* BLAS stays single-threaded: large products are split over OpenMP threads
+ * (cpu/gemm.c), so there is one pool of threads, never two competing */
+void ct_blas_single_threaded(void) { CT_BLAS(openblas_set_num_threads)(1); }

@@ -166,6 +166,23 @@ ct_tensor *ct_ternary(int op, ct_tensor *a, ct_tensor *b, ct_tensor *c, const ct
     return elementwise(op, 3, in, params ? params : one, 1, out);
 }
 
+/* x ** e for a Python number e: common exponents take cheaper kernels
+ * (x * x for 2, sqrt for 0.5, ...) with the dtype pow would give */
+ct_tensor *ct_pow_scalar(ct_tensor *x, ct_tensor *e, ct_tensor *out) {
+    double v = ct_load_scalar(ct_data(e), e->dtype).d;
+    ct_dtype rt = ct_result_type2(x, e);
+    bool fast = (v == 2 || v == 1) || (ct_is_floating(rt) && (v == 0.5 || v == -0.5 || v == -1));
+    if (!fast) return ct_binary(CT_OP_pow, x, e, NULL, out);
+    ct_tensor *xc = ct_to_dtype(x, rt, false);
+    if (!xc) return NULL;
+    ct_tensor *r;
+    if (v == 2) r = ct_binary(CT_OP_mul, xc, xc, NULL, out);
+    else if (v == 1) r = out ? (ct_copy_(out, xc) == 0 ? ct_incref(out) : NULL) : ct_clone(xc);
+    else r = ct_unary(v == 0.5 ? CT_OP_sqrt : v == -0.5 ? CT_OP_rsqrt : CT_OP_reciprocal, xc, NULL, out);
+    ct_decref(xc);
+    return r;
+}
+
 ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b, ct_tensor *out) {
     ct_tensor *vals[2] = {a, b};
     ct_dtype dt = result_type_n(2, vals);

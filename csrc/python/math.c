@@ -268,6 +268,8 @@ static PyObject *pow_values(PyObject *base, PyObject *exp, PyObject *out) {
     if (e->is_wrapped_number && !ct_is_floating(e->dtype) && ct_is_integral(b->dtype, false) &&
         ct_load_scalar(ct_data(e), e->dtype).i < 0)
         PyErr_SetString(PyExc_RuntimeError, "Integers to negative integer powers are not allowed.");
+    else if (e->is_wrapped_number)
+        r = finish(ct_pow_scalar(b, e, out ? ct_unwrap(out) : NULL), out);
     else
         r = finish(ct_binary(CT_OP_pow, b, e, NULL, out ? ct_unwrap(out) : NULL), out);
     ct_decref(b);

@@ -29,6 +29,7 @@ ct_tensor *ct_binary(int op, ct_tensor *a, ct_tensor *b, const ct_scalar *params
 ct_tensor *ct_ternary(int op, ct_tensor *a, ct_tensor *b, ct_tensor *c, const ct_scalar *params,
                       ct_tensor *out);
 ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b, ct_tensor *out);
+ct_tensor *ct_pow_scalar(ct_tensor *x, ct_tensor *e, ct_tensor *out);   /* e: a wrapped Python number */
 ct_tensor *ct_scalar_tensor(ct_scalar v, ct_dtype dtype, bool wrapped);
 ct_dtype ct_result_type2(const ct_tensor *a, const ct_tensor *b);
 
