@@ -161,8 +161,9 @@ int64_t ct_numel(const ct_tensor *t) {
 
 bool ct_is_contiguous(const ct_tensor *t) {
     int64_t expected = 1;
+    for (int i = 0; i < t->ndim; i++)
+        if (t->sizes[i] == 0) return true;   /* empty tensors are contiguous, whatever their strides */
     for (int i = t->ndim - 1; i >= 0; i--) {
-        if (t->sizes[i] == 0) return true;
         if (t->sizes[i] != 1) {
             if (t->strides[i] != expected) return false;
             expected *= t->sizes[i];

@@ -114,6 +114,10 @@ ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype, ct_d
 
 ct_tensor *ct_linspace(double start, double end, int64_t steps, ct_dtype dtype, ct_device dev) {
     if (steps < 0) return ct_error_null(CT_ERR_RUNTIME, "linspace(): number of steps must be non-negative");
+    if (!ct_is_floating(dtype)) {   /* integral results step between the integral endpoints, as PyTorch */
+        start = trunc(start);
+        end = trunc(end);
+    }
     return range_kernel(CT_OP_linspace, steps, ct_scalar_f(start), ct_scalar_f(end), dtype, dev);
 }
 
