@@ -100,7 +100,7 @@ def write_version(cuda):
 def extensions():
     inc, lib_dirs, libs, macros, rpaths = blas_config()
     cflags = ["-std=c11", "-O3", "-fopenmp", "-Wall", "-Wextra", "-Wno-unused-parameter",
-              "-fvisibility=hidden", "-fno-math-errno"]
+              "-fvisibility=hidden", "-fno-math-errno", "-fno-trapping-math"]
     ldflags = ["-fopenmp"]
     if env_flag("CTORCH_SANITIZE"):
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]

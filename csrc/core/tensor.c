@@ -6,28 +6,6 @@
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_tensor.h"
 
-ct_storage *ct_storage_new(int64_t nbytes, ct_device device) {
-    const ct_backend *be = ct_get_backend((ct_device_type)device.type);
-    if (!be)
-        return ct_error_null(CT_ERR_RUNTIME, "device type %s is not available",
-                             device.type == CT_DEV_CUDA ? "cuda" : "cpu");
-    ct_storage *s = malloc(sizeof *s);
-    if (!s) return ct_error_null(CT_ERR_NOMEM, "DefaultCPUAllocator: can't allocate memory");
-    s->data = be->alloc(nbytes, device.index);
-    if (!s->data) {
-        free(s);
-        return NULL;
-    }
-    s->refcount = 1;
-    s->nbytes = nbytes;
-    s->device = device;
-    s->release = NULL;
-    s->release_ctx = NULL;
-    s->version = 0;
-    s->resizable = true;
-    return s;
-}
-
 ct_storage *ct_storage_wrap(void *data, int64_t nbytes, ct_device device,
                             void (*release)(void *, void *), void *ctx) {
     ct_storage *s = malloc(sizeof *s);
@@ -39,7 +17,18 @@ ct_storage *ct_storage_wrap(void *data, int64_t nbytes, ct_device device,
     s->release = release;
     s->release_ctx = ctx;
     s->version = 0;
-    s->resizable = false;
+    return s;
+}
+
+ct_storage *ct_storage_new(int64_t nbytes, ct_device device) {
+    const ct_backend *be = ct_get_backend((ct_device_type)device.type);
+    if (!be)
+        return ct_error_null(CT_ERR_RUNTIME, "device type %s is not available",
+                             device.type == CT_DEV_CUDA ? "cuda" : "cpu");
+    void *data = be->alloc(nbytes, device.index);
+    if (!data) return NULL;
+    ct_storage *s = ct_storage_wrap(data, nbytes, device, NULL, NULL);   /* NULL release: the backend frees */
+    if (!s) be->free(data, nbytes, device.index);
     return s;
 }
 

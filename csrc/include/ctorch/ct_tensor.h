@@ -30,7 +30,6 @@ typedef struct ct_storage {
     void (*release)(void *ctx, void *data);
     void *release_ctx;
     int64_t version;            /* bumped by every in-place write; shared by all views */
-    bool resizable;
 } ct_storage;
 
 typedef struct ct_tensor {
