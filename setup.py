@@ -86,11 +86,12 @@ class ParallelBuildExt(build_ext):
             compiler.compile = original
 
 
-def write_version(cuda):
+def write_version(cuda, blas):
     path = os.path.join(ROOT, "ctorch", "version.py")
     text = ("# written by setup.py\n"
             "__version__ = '0.1.0'\n"
             f"cuda = {cuda!r}  # CUDA version the backend was built with, or None\n"
+            f"blas = {blas!r}  # the OpenBLAS ctorch._C links\n"
             "debug = False\n")
     if not os.path.exists(path) or open(path).read() != text:
         with open(path, "w") as f:
@@ -114,7 +115,7 @@ def extensions():
                       libraries=libs, define_macros=macros, runtime_library_dirs=rpaths,
                       extra_compile_args=cflags, extra_link_args=ldflags)]
     cuda = find_cuda()
-    write_version(cuda_version(cuda) if cuda else None)
+    write_version(cuda_version(cuda) if cuda else None, os.environ.get("CTORCH_BLAS", "scipy-openblas32"))
     if cuda:
         lib64 = os.path.join(cuda, "lib64")
         exts.append(Extension(

@@ -3,6 +3,12 @@
 `import ctorch as torch` and PyTorch code runs unchanged: tensors, dtypes and
 promotion, operators, reductions, views, NumPy and DLPack interop.
 """
+from . import version
+
+if version.blas == "scipy-openblas32":
+    # loads libscipy_openblas (RTLD_GLOBAL) for ctorch._C, wherever the wheel lives
+    import scipy_openblas32  # noqa: F401
+
 from . import _C
 from ._C import (  # noqa: F401  (the namespace of `torch`)
     Size, bool, bfloat16, device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8,
@@ -34,7 +40,7 @@ from ._legacy import (  # noqa: E402,F401
     LongTensor, ShortTensor, set_default_dtype, set_default_tensor_type,
 )
 from ._interop import from_numpy, from_dlpack  # noqa: E402,F401
-from . import cuda, backends, version  # noqa: E402,F401
+from . import cuda, backends  # noqa: E402,F401
 
 
 def is_tensor(obj):

@@ -572,12 +572,13 @@ static PyObject *m_new_tensor(PyObject *self, PyObject *const *args, Py_ssize_t 
 
 /* ---- conversions ---- */
 static PyObject *convert(PyObject *self, ct_dtype dt) {
-    ct_tensor *t = ct_unwrap(self);
+    ct_tensor *t = ct_unwrap(self), *r;
     if (t->dtype == dt) {
         Py_INCREF(self);
         return self;
     }
-    return ct_wrap(ct_to_dtype(t, dt, false));
+    CT_NOGIL(ct_numel(t), r = ct_to_dtype(t, dt, false));
+    return ct_wrap(r);
 }
 #define CT_CONVERT(name, E)                                                                               \
     static PyObject *m_##name(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) { \
@@ -632,16 +633,20 @@ static PyObject *m_to(PyObject *self, PyObject *const *args, Py_ssize_t nargs, P
 }
 
 static PyObject *m_clone(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
-    return ct_wrap(ct_clone(ct_unwrap(self)));
+    ct_tensor *t = ct_unwrap(self), *r;
+    CT_NOGIL(ct_numel(t), r = ct_clone(t));
+    return ct_wrap(r);
 }
 
 static PyObject *m_copy_(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     static const char *const names[] = {"src", "non_blocking", NULL};
     PyObject *a[2];
     if (ct_parse("copy_", args, nargs, kwnames, names, 2, a) < 0) return NULL;
-    ct_tensor *src = ct_arg_tensor("copy_", "src", a[0]);
+    ct_tensor *src = ct_arg_tensor("copy_", "src", a[0]), *dst = ct_unwrap(self);
     if (!src) return NULL;
-    if (ct_copy_(ct_unwrap(self), src) < 0) return ct_raise();
+    int rc;
+    CT_NOGIL(ct_numel(dst), rc = ct_copy_(dst, src));
+    if (rc < 0) return ct_raise();
     Py_INCREF(self);
     return self;
 }

@@ -100,7 +100,18 @@ static inline int ct_is_internal_name(const char *name) {
 
 #define CT_FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
 
-/* release the GIL around heavy work */
-#define CT_HEAVY(numel) ((numel) >= 65536)
+/* Run a core call without the GIL when the work is large, so other Python
+ * threads run meanwhile. Safe: the core never touches Python objects (a
+ * NumPy-backed storage's release takes the GIL itself). */
+#define CT_NOGIL_NUMEL 65536
+#define CT_NOGIL(numel, stmt)                  \
+    do {                                       \
+        if ((numel) >= CT_NOGIL_NUMEL) {       \
+            Py_BEGIN_ALLOW_THREADS stmt;       \
+            Py_END_ALLOW_THREADS               \
+        } else {                               \
+            stmt;                              \
+        }                                      \
+    } while (0)
 
 #endif

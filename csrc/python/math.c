@@ -32,7 +32,9 @@ static PyObject *unary_call(const char *fname, int op, PyObject *self, PyObject 
     PyObject *a[1], *out;
     if (ct_parse(fname, args, nargs, kwnames, names, 0, a) < 0 || parse_out(a[0], &out) < 0) return NULL;
     if (inplace) out = self;
-    return finish(ct_unary(op, ct_unwrap(self), NULL, out ? ct_unwrap(out) : NULL), out);
+    ct_tensor *r, *t = ct_unwrap(self), *o = out ? ct_unwrap(out) : NULL;
+    CT_NOGIL(ct_numel(t), r = ct_unary(op, t, NULL, o));
+    return finish(r, out);
 }
 
 /* other given as a tensor or a Python number */
@@ -45,7 +47,8 @@ static PyObject *binary_tensors(const char *fname, int op, ct_tensor *a, PyObjec
                          Py_TYPE(other)->tp_name);
         return NULL;
     }
-    ct_tensor *r = ct_binary(op, a, b, params, out ? ct_unwrap(out) : NULL);
+    ct_tensor *r, *o = out ? ct_unwrap(out) : NULL;
+    CT_NOGIL(ct_numel(a) + ct_numel(b), r = ct_binary(op, a, b, params, o));
     ct_decref(b);
     return finish(r, out);
 }
@@ -328,7 +331,8 @@ static PyObject *binary_operator(int op, PyObject *a, PyObject *b, bool inplace)
         if (PyErr_Occurred()) return NULL;
         Py_RETURN_NOTIMPLEMENTED;
     }
-    ct_tensor *r = ct_binary(op, x, y, NULL, inplace ? ct_unwrap(a) : NULL);
+    ct_tensor *r, *o = inplace ? ct_unwrap(a) : NULL;
+    CT_NOGIL(ct_numel(x) + ct_numel(y), r = ct_binary(op, x, y, NULL, o));
     ct_decref(x);
     ct_decref(y);
     return finish(r, inplace ? a : NULL);

@@ -30,8 +30,9 @@ static PyObject *reduce_call(const char *fname, ct_reduce_kind kind, PyObject *s
     if (ct_parse(fname, args, nargs, kwnames, names, 2, a) < 0 || ct_arg_dims(fname, a[0], dims, &nd) < 0 ||
         ct_arg_bool(fname, "keepdim", a[1], false, &keepdim) < 0 || ct_arg_dtype(a[2], &dt) < 0)
         return NULL;
-    ct_tensor *t = ct_unwrap(self);
-    return ct_wrap(ct_reduce(kind, t, nd, dims, keepdim, dt));
+    ct_tensor *t = ct_unwrap(self), *r;
+    CT_NOGIL(ct_numel(t), r = ct_reduce(kind, t, nd, dims, keepdim, dt));
+    return ct_wrap(r);
 }
 
 #define CT_REDUCE_METHOD(name, kind)                                                                        \
@@ -236,8 +237,10 @@ static PyObject *f_cumprod(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObje
         static const char *const names[] = {argname, NULL};                                                  \
         PyObject *a[1];                                                                                      \
         if (ct_parse(#name, args, nargs, kwnames, names, 1, a) < 0) return NULL;                             \
-        ct_tensor *o = ct_arg_tensor(#name, argname, a[0]);                                                  \
-        return o ? ct_wrap(fn(ct_unwrap(self), o)) : NULL;                                                   \
+        ct_tensor *o = ct_arg_tensor(#name, argname, a[0]), *r, *t = ct_unwrap(self);                        \
+        if (!o) return NULL;                                                                                 \
+        CT_NOGIL(ct_numel(t) + ct_numel(o), r = fn(t, o));                                                   \
+        return ct_wrap(r);                                                                                   \
     }                                                                                                        \
     static PyObject *f_##name(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {                 \
         return ct_call_as_method(#name, m_##name, a, n, k);                                                  \
