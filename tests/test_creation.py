@@ -7,17 +7,11 @@ NumPy is the value oracle; every expectation here also holds for real PyTorch
 import numpy as np
 import pytest
 
-from helpers import torch, real_torch, assert_close, DTYPES
-
-NP_DTYPES = [(n, d) for n, d in DTYPES if d is not None]
-ALL_NAMES = [n for n, _ in DTYPES]
+from helpers import (torch, real_torch, assert_close, DTYPES, NP_DTYPES, DNAMES as ALL_NAMES,
+                     dt, bf16_round)
 
 # set_default_tensor_type is deprecated in PyTorch 2.x (UserWarning); not our concern
 pytestmark = pytest.mark.filterwarnings("ignore:.*set_default_tensor_type.*:UserWarning")
-
-
-def dt(name):
-    return getattr(torch, name)
 
 
 @pytest.fixture
@@ -105,13 +99,6 @@ def test_tensor_from_list_of_ndarrays():
     t = torch.tensor([np.array([1, 2], dtype=np.int32), np.array([3, 4], dtype=np.int32)])
     assert t.dtype == torch.int32
     assert_close(t, np.array([[1, 2], [3, 4]], dtype=np.int32))
-
-
-def bf16_round(a):
-    """float32 values rounded to the nearest bfloat16 (ties to even), as float32."""
-    b = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    b = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) << 16
-    return b.astype(np.uint32).view(np.float32)
 
 
 @pytest.mark.parametrize("name", ALL_NAMES)

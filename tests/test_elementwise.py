@@ -8,17 +8,12 @@ the result dtype PyTorch gives. Run with CTORCH_TEST_REFERENCE=torch to check
 every expectation against real PyTorch.
 """
 import operator
-import zlib
 
 import numpy as np
 import pytest
 
-from helpers import torch, real_torch, assert_close, DTYPES, to_numpy
-
-NP = dict(DTYPES)
-DNAMES = [n for n, _ in DTYPES]
-INTS = ["uint8", "int8", "int16", "int32", "int64"]
-FLOATS = ["float16", "bfloat16", "float32", "float64"]
+from helpers import (torch, real_torch, assert_close, NP, DNAMES, INTS, FLOATS,
+                     np_of, dname, seed, mk, vals, cat, promote)
 
 TOL = {
     "float16": dict(rtol=2e-3, atol=2e-3),
@@ -31,32 +26,6 @@ TOL = {
 # ----------------------------------------------------------------- helpers
 def tol(name):
     return TOL.get(name, dict(rtol=0, atol=0))
-
-
-def np_of(name):
-    """NumPy dtype holding a ctorch dtype's values (bfloat16 -> float32)."""
-    return NP[name] or np.float32
-
-
-def dname(t):
-    return str(t.dtype).replace("torch.", "")
-
-
-def seed(*parts):
-    return zlib.crc32("-".join(map(str, parts)).encode())
-
-
-def mk(arr, name):
-    """A contiguous tensor of dtype `name` holding `arr`."""
-    arr = np.array(arr, order="C")  # (np.ascontiguousarray would make 0-d 1-d)
-    if name == "bfloat16":
-        return torch.tensor(arr.astype(np.float32)).to(torch.bfloat16)
-    return torch.tensor(arr.astype(NP[name]))
-
-
-def vals(t):
-    """The tensor's values as a NumPy array of its own dtype (bf16 -> f32)."""
-    return np.asarray(to_numpy(t)).astype(np_of(dname(t)))
 
 
 def gen(rng, shape, name, kind="any"):
@@ -332,26 +301,6 @@ DOMAIN = {"/": ("any", "nonzero"), "//": ("any", "nonzero"), "%": ("any", "nonze
 # Python scalars used with each operator: (int, float, bool)
 SCALARS = {"/": (-3, -1.5, True), "//": (-3, -1.5, True), "%": (-3, -1.5, True),
            "**": (2, 0.5, True), "<<": (2, 2.5, True), ">>": (2, 2.5, True)}
-
-
-def cat(d):
-    return 0 if d == "bool" else 1 if d in INTS else 2
-
-
-def promote(a, b):
-    """torch.promote_types for the ten dtypes (checked in test_promotion)."""
-    if a == b:
-        return a
-    if cat(a) != cat(b):
-        return a if cat(a) > cat(b) else b
-    if cat(a) == 2:
-        if {a, b} == {"float16", "bfloat16"}:
-            return "float32"
-        return max(a, b, key=FLOATS.index)
-    if "uint8" in (a, b):
-        other = b if a == "uint8" else a
-        return "int16" if other == "int8" else other
-    return max(a, b, key=INTS.index)
 
 
 def scalar_common(d, s):

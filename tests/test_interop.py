@@ -13,10 +13,7 @@ import gc
 import numpy as np
 import pytest
 
-from helpers import torch, assert_close, DTYPES, REFERENCE
-
-NP = dict(DTYPES)
-NP_DTYPES = [(n, d) for n, d in DTYPES if d is not None]
+from helpers import torch, assert_close, REFERENCE, NP, NP_DTYPES, dt
 
 ctorch_only = pytest.mark.skipif(REFERENCE, reason="ctorch extension that PyTorch lacks")
 
@@ -26,10 +23,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't
 # buffer format codes (interop-formats.md section 3): what NumPy exports
 FORMATS = {"bool": {"?"}, "uint8": {"B"}, "int8": {"b"}, "int16": {"h"}, "int32": {"i"},
            "int64": {"l", "q"}, "float16": {"e"}, "float32": {"f"}, "float64": {"d"}}
-
-
-def dt(name):
-    return getattr(torch, name)
 
 
 def sample(name, shape=(3, 4), seed=0):

@@ -5,42 +5,15 @@ float16/bfloat16 are checked with loose tolerances. Operands come in several
 memory layouts (transposed, stepped slices, expanded) and sizes (1, 7, 64,
 129, and 0).
 """
-import zlib
-
 import numpy as np
 import pytest
 
-from helpers import torch, real_torch, assert_close, DTYPES, to_numpy
+from helpers import (torch, real_torch, assert_close, NP, INTS, FLOATS,
+                     np_of, dname, seed, mk, vals)
 
-NP = dict(DTYPES)
-INTS = ["uint8", "int8", "int16", "int32", "int64"]
-FLOATS = ["float16", "bfloat16", "float32", "float64"]
 NUMERIC = INTS + FLOATS
 MAIN = ["float32", "float64", "int64", "int32", "float16", "bfloat16"]
 SIZES = [1, 7, 64, 129]
-
-
-def np_of(name):
-    return NP[name] or np.float32
-
-
-def dname(t):
-    return str(t.dtype).replace("torch.", "")
-
-
-def seed(*parts):
-    return zlib.crc32("-".join(map(str, parts)).encode())
-
-
-def mk(arr, name):
-    arr = np.array(arr, order="C")
-    if name == "bfloat16":
-        return torch.tensor(arr.astype(np.float32)).to(torch.bfloat16)
-    return torch.tensor(arr.astype(NP[name]))
-
-
-def vals(t):
-    return np.asarray(to_numpy(t)).astype(np_of(dname(t)))
 
 
 def gen(rng, shape, name):

@@ -12,40 +12,9 @@ import operator
 import numpy as np
 import pytest
 
-from helpers import torch, real_torch, DTYPES
+from helpers import torch, real_torch, DNAMES, INTS, FLOATS, dname, dt as D, cat, promote
 
-DNAMES = [n for n, _ in DTYPES]
-INTS = ["uint8", "int8", "int16", "int32", "int64"]
-FLOATS = ["float16", "bfloat16", "float32", "float64"]
 PAIRS = [(a, b) for a in DNAMES for b in DNAMES]
-
-
-def dname(x):
-    return str(x.dtype if hasattr(x, "dtype") else x).replace("torch.", "")
-
-
-def D(name):
-    return getattr(torch, name)
-
-
-def cat(d):
-    return 0 if d == "bool" else 1 if d in INTS else 2
-
-
-def promote(a, b):
-    """promoteTypes: the lattice of the ten dtypes."""
-    if a == b:
-        return a
-    if cat(a) != cat(b):
-        return a if cat(a) > cat(b) else b
-    if cat(a) == 2:
-        if {a, b} == {"float16", "bfloat16"}:
-            return "float32"
-        return max(a, b, key=FLOATS.index)
-    if "uint8" in (a, b):
-        other = b if a == "uint8" else a
-        return "int16" if other == "int8" else other
-    return max(a, b, key=INTS.index)
 
 
 def combine(higher, lower):

@@ -3,45 +3,17 @@ any logsumexp cumsum cumprod, over every dtype, with no dim / int dim /
 negative dim / tuple dims, keepdim, dtype=, non-contiguous, 0-dim, empty and
 large inputs. NumPy (float64) is the oracle.
 """
-import zlib
-
 import numpy as np
 import pytest
 
-from helpers import torch, real_torch, assert_close, DTYPES, to_numpy
+from helpers import (torch, real_torch, assert_close, NP, DNAMES, INTS, FLOATS,
+                     np_of, dname, seed, mk, vals)
 
-NP = dict(DTYPES)
-DNAMES = [n for n, _ in DTYPES]
-INTS = ["uint8", "int8", "int16", "int32", "int64"]
-FLOATS = ["float16", "bfloat16", "float32", "float64"]
 SHAPE = (3, 4, 5)
 
 # (rtol, atol) for results of each floating dtype
 TOL = {"float16": (3e-3, 1e-2), "bfloat16": (2e-2, 5e-2), "float32": (1e-5, 1e-4),
        "float64": (1e-10, 1e-10)}
-
-
-def np_of(name):
-    return NP[name] or np.float32
-
-
-def dname(t):
-    return str(t.dtype).replace("torch.", "")
-
-
-def seed(*parts):
-    return zlib.crc32("-".join(map(str, parts)).encode())
-
-
-def mk(arr, name):
-    arr = np.array(arr, order="C")
-    if name == "bfloat16":
-        return torch.tensor(arr.astype(np.float32)).to(torch.bfloat16)
-    return torch.tensor(arr.astype(NP[name]))
-
-
-def vals(t):
-    return np.asarray(to_numpy(t)).astype(np_of(dname(t)))
 
 
 def close(t, expected, res):

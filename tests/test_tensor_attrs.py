@@ -7,12 +7,8 @@ NumPy is the value oracle; every expectation here also holds for real PyTorch.
 import numpy as np
 import pytest
 
-from helpers import torch, assert_close, DTYPES
-
-NP = dict(DTYPES)
-NP_DTYPES = [(n, d) for n, d in DTYPES if d is not None]
-ALL_NAMES = [n for n, _ in DTYPES]
-FLOATS = ("float16", "bfloat16", "float32", "float64")
+from helpers import (torch, assert_close, NP, NP_DTYPES, DNAMES as ALL_NAMES, FLOATS,
+                     dt, bf16_round)
 
 TYPE_STRINGS = {
     "bool": "torch.BoolTensor", "uint8": "torch.ByteTensor", "int8": "torch.CharTensor",
@@ -25,17 +21,6 @@ METHODS = {  # conversion method -> dtype name
     "long": "int64", "int": "int32", "short": "int16", "byte": "uint8", "char": "int8",
     "bool": "bool",
 }
-
-
-def dt(name):
-    return getattr(torch, name)
-
-
-def bf16_round(a):
-    """float32 values rounded to the nearest bfloat16 (ties to even), as float32."""
-    b = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    b = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) << 16
-    return b.astype(np.uint32).view(np.float32)
 
 
 def sample(name, shape=(2, 3, 4), seed=0):

@@ -11,10 +11,7 @@ import zlib
 import numpy as np
 import pytest
 
-from helpers import torch, real_torch, assert_close, DTYPES
-
-NP = dict(DTYPES)
-NP_DTYPES = [(n, d) for n, d in DTYPES if d is not None]
+from helpers import torch, real_torch, assert_close, NP_DTYPES
 
 KINDS = ["contiguous", "permuted", "stepped", "offset", "expanded"]
 
