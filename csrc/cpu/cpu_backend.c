@@ -1,4 +1,5 @@
 /* The CPU backend's table (ct_backend.h), registered by ctorch._C at import. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/ct_cpu_alloc.h"
@@ -37,8 +38,21 @@ static ct_backend cpu_backend = {
     .device_count = cpu_device_count,
 };
 
+bool ct_cpu_has_avx2(void) {
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    if (getenv("CTORCH_NO_AVX2")) return false;   /* to test the baseline kernels on AVX2 machines */
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
 int ct_cpu_backend_register(void) {
-#define CT_UNARY(name, rule, dtypes, body) cpu_backend.kernels[CT_OP_##name] = ct_cpu_elementwise;
+    bool avx2 = ct_cpu_has_avx2();
+    ct_kernel_fn elementwise = avx2 ? ct_cpu_elementwise_avx2 : ct_cpu_elementwise;
+    ct_kernel_fn reduce = avx2 ? ct_cpu_reduce_avx2 : ct_cpu_reduce;
+#define CT_UNARY(name, rule, dtypes, body) cpu_backend.kernels[CT_OP_##name] = elementwise;
 #define CT_BINARY CT_UNARY
 #define CT_TERNARY CT_UNARY
 #include "../ops/elementwise.def"
@@ -46,16 +60,16 @@ int ct_cpu_backend_register(void) {
 #undef CT_BINARY
 #undef CT_TERNARY
     ct_kernel_fn *k = cpu_backend.kernels;
-    k[CT_OP_where] = ct_cpu_elementwise;
+    k[CT_OP_where] = elementwise;
     k[CT_OP_copy] = ct_cpu_copy;
     k[CT_OP_fill] = ct_cpu_fill;
     k[CT_OP_arange] = ct_cpu_range;
     k[CT_OP_linspace] = ct_cpu_range;
     k[CT_OP_eye] = ct_cpu_eye;
-    k[CT_OP_sum] = k[CT_OP_prod] = k[CT_OP_amax] = k[CT_OP_amin] = ct_cpu_reduce;
-    k[CT_OP_all] = k[CT_OP_any] = ct_cpu_reduce;
-    k[CT_OP_arg_reduce] = ct_cpu_arg_reduce;
-    k[CT_OP_cumsum] = k[CT_OP_cumprod] = ct_cpu_scan;
+    k[CT_OP_sum] = k[CT_OP_prod] = k[CT_OP_amax] = k[CT_OP_amin] = reduce;
+    k[CT_OP_all] = k[CT_OP_any] = reduce;
+    k[CT_OP_arg_reduce] = avx2 ? ct_cpu_arg_reduce_avx2 : ct_cpu_arg_reduce;
+    k[CT_OP_cumsum] = k[CT_OP_cumprod] = avx2 ? ct_cpu_scan_avx2 : ct_cpu_scan;
     k[CT_OP_gemm] = ct_cpu_gemm;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);

@@ -4,14 +4,17 @@
 
 #include "ctorch/ct_backend.h"
 
-int ct_cpu_elementwise(const ct_kernel_args *args);   /* elementwise.c */
+/* elementwise.c and reduce.c also come as _avx2 variants (see cpu/loops.h) */
+#define CT_DECLARE_ISA(name) int name(const ct_kernel_args *args); int name##_avx2(const ct_kernel_args *args);
+CT_DECLARE_ISA(ct_cpu_elementwise)                    /* elementwise.c */
 int ct_cpu_copy(const ct_kernel_args *args);          /* copy.c */
 int ct_cpu_fill(const ct_kernel_args *args);
 int ct_cpu_range(const ct_kernel_args *args);
 int ct_cpu_eye(const ct_kernel_args *args);
-int ct_cpu_reduce(const ct_kernel_args *args);        /* reduce.c */
-int ct_cpu_arg_reduce(const ct_kernel_args *args);
-int ct_cpu_scan(const ct_kernel_args *args);
+CT_DECLARE_ISA(ct_cpu_reduce)                         /* reduce.c */
+CT_DECLARE_ISA(ct_cpu_arg_reduce)
+CT_DECLARE_ISA(ct_cpu_scan)
+bool ct_cpu_has_avx2(void);                           /* cpu_backend.c */
 int ct_cpu_gemm(const ct_kernel_args *args);          /* gemm.c */
 int ct_cpu_backend_register(void);                    /* cpu_backend.c */
 void ct_blas_single_threaded(void);                   /* threads.c */

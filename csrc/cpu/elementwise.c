@@ -15,7 +15,8 @@
 #undef CT_BINARY
 #undef CT_TERNARY
 
-const ct_loop_fn *const ct_cpu_elementwise_loops[CT_NUM_OPS] = {
+/* the loops of one op, by compute dtype (NULL: no kernel for that dtype) */
+static const ct_loop_fn *const elementwise_loops[CT_NUM_OPS] = {
 #define CT_UNARY(name, rule, dtypes, body) [CT_OP_##name] = loops_##name,
 #define CT_BINARY CT_UNARY
 #define CT_TERNARY CT_UNARY
@@ -37,12 +38,12 @@ const ct_loop_fn *const ct_cpu_elementwise_loops[CT_NUM_OPS] = {
 CT_DTYPES_ALL(CT_DEF_WHERE_LOOP, 0)
 static const ct_loop_fn loops_where[CT_NUM_DTYPES] = {CT_DTYPES_ALL(CT_LOOP_ENTRY, where)};
 
-int ct_cpu_elementwise(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_elementwise)(const ct_kernel_args *args) {
     const ct_iter *it = args->iter;
     bool is_where = args->op == CT_OP_where;
     /* the compute dtype is the dtype of the (value) inputs */
     ct_dtype dt = it->tensors[is_where ? 2 : 1]->dtype;
-    ct_loop_fn loop = is_where ? loops_where[dt] : ct_cpu_elementwise_loops[args->op][dt];
+    ct_loop_fn loop = is_where ? loops_where[dt] : elementwise_loops[args->op][dt];
     if (!loop)
         return ct_error_dtype(args->op == CT_OP_bitwise_left_shift ? "lshift"
                               : args->op == CT_OP_bitwise_right_shift ? "rshift" : ct_op_name(args->op), dt);

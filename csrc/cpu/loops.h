@@ -13,6 +13,17 @@
 #include "ctorch/ct_iter.h"
 #include "ctorch/ct_ops.h"
 
+/* The hot loop files (elementwise.c, reduce.c) are compiled twice: as they
+ * are, for any x86-64, and included from *_avx2.c under AVX2+FMA, where
+ * CT_ISA() gives their entry points an _avx2 suffix. The CPU backend picks
+ * one at start-up (ct_cpu_has_avx2). */
+#ifndef CT_ISA_SUFFIX
+#define CT_ISA_SUFFIX
+#endif
+#define CT_ISA_CAT_(a, b) a##b
+#define CT_ISA_CAT(a, b) CT_ISA_CAT_(a, b)
+#define CT_ISA(name) CT_ISA_CAT(name, CT_ISA_SUFFIX)
+
 /* result storage type and store, by dtype rule: PRED and CMP give bool */
 #define CT_OUTT_SAME(T) T
 #define CT_OUTT_FLOAT(T) T
@@ -115,7 +126,5 @@
 /* a table entry [CT_E] = loop_name_E */
 #define CT_LOOP_ENTRY(E, T, C, m, name) [CT_##E] = loop_##name##_##E,
 
-/* the loops of one op, by compute dtype (NULL: no kernel for that dtype) */
-extern const ct_loop_fn *const ct_cpu_elementwise_loops[CT_NUM_OPS];
 
 #endif

@@ -14,7 +14,7 @@
 #include <emmintrin.h>
 #endif
 
-#define LANES 16     /* independent accumulators of a contiguous run (vectorized) */
+#define LANES 32     /* independent accumulators of a contiguous run (4 AVX or 8 SSE vectors) */
 #define BLOCK 4096   /* lanes restart every block; blocks fold into the wide total */
 
 /* combine(acc, x) of each reduction; max/min propagate NaN */
@@ -223,7 +223,7 @@ static int run_reduction(const ct_iter *it, ct_loop_fn loop, ct_tensor *out) {
     return 0;
 }
 
-int ct_cpu_reduce(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_reduce)(const ct_kernel_args *args) {
     const ct_iter *it = args->iter;
     ct_tensor *out = it->tensors[0];
     ct_loop_fn loop = reduce_loop(args->op, out->dtype);
@@ -263,7 +263,7 @@ static const ct_loop_fn argmax_loops[CT_NUM_DTYPES] = {CT_DTYPES_ALL(CT_LOOP_ENT
 static const ct_loop_fn argmin_loops[CT_NUM_DTYPES] = {CT_DTYPES_ALL(CT_LOOP_ENTRY, argmin)};
 
 /* ints: {len, stride in bytes, is_max} */
-int ct_cpu_arg_reduce(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_arg_reduce)(const ct_kernel_args *args) {
     dim_walk w = {args->ints[0], args->ints[1]};
     const ct_iter *it = args->iter;
     ct_dtype dt = it->tensors[2]->dtype;
@@ -309,7 +309,7 @@ static const ct_loop_fn cumsum_loops[CT_NUM_DTYPES] = {CT_DTYPES_NUM(CT_LOOP_ENT
 static const ct_loop_fn cumprod_loops[CT_NUM_DTYPES] = {CT_DTYPES_NUM(CT_LOOP_ENTRY, cumprod)};
 
 /* ints: {len, out stride, in stride} in bytes */
-int ct_cpu_scan(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_scan)(const ct_kernel_args *args) {
     scan_walk w = {args->ints[0], args->ints[1], args->ints[2]};
     const ct_iter *it = args->iter;
     ct_dtype dt = it->tensors[0]->dtype;
