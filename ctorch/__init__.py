@@ -5,11 +5,22 @@ promotion, operators, reductions, views, NumPy and DLPack interop.
 """
 from . import version
 
-if version.blas == "scipy-openblas32":
-    # loads libscipy_openblas (RTLD_GLOBAL) for ctorch._C, wherever the wheel lives
-    import scipy_openblas32  # noqa: F401
 
-from . import _C
+def _load_c():
+    """Import ctorch._C. An installed ctorch finds libscipy_openblas beside it
+    (rpath); an editable build in a source tree loads it from the
+    scipy_openblas32 package first."""
+    try:
+        from . import _C
+    except ImportError as e:
+        if version.blas != "scipy-openblas32" or "libscipy_openblas" not in str(e):
+            raise
+        import scipy_openblas32  # noqa: F401  (loads the library RTLD_GLOBAL)
+        from . import _C
+    return _C
+
+
+_C = _load_c()
 from ._C import (  # noqa: F401  (the namespace of `torch`)
     Size, bool, bfloat16, device, dtype, float16, float32, float64, int8, int16, int32, int64, uint8,
     can_cast, get_default_dtype, get_num_threads, promote_types, result_type, set_num_threads,
