@@ -115,7 +115,7 @@ static PyMethodDef cuda_functions[] = {
 static struct PyModuleDef cuda_module = {
     PyModuleDef_HEAD_INIT,
     "ctorch._C_cuda",
-    "ctorch's CUDA backend (registers itself with ctorch._C on import).",
+    "ctorch's CUDA backend (registers itself with ctorch._C on import when a device is present).",
     -1,
     cuda_functions,
     NULL,
@@ -148,7 +148,9 @@ static const ct_core_api *import_core_api(void) {
 PyMODINIT_FUNC PyInit__C_cuda(void) {
     const ct_core_api *api = import_core_api();
     if (!api) return NULL;
-    if (ct_cuda_backend_register(api) < 0) {
+    /* with no device the backend stays unregistered, so a cuda tensor request
+     * reaches ctorch.cuda._lazy_init and its PyTorch-worded error */
+    if (ct_cuda_device_count() > 0 && ct_cuda_backend_register(api) < 0) {
         PyErr_SetString(PyExc_ImportError, "ctorch._C_cuda: registering the CUDA backend with ctorch._C failed");
         return NULL;
     }
