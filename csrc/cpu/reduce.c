@@ -85,6 +85,15 @@ static inline bool packed_minmax(int kind, ct_dtype dt, const void *in, int64_t 
 #define CT_DEF_RED_LOOP(E, T, C, m, name, W, combine, fast, check)                             \
     static void loop_##name##_##E(char **data, const int64_t *st, int64_t n, void *ctx_) {    \
         (void)ctx_;                                                                            \
+        if (st[0] == sizeof(T) && st[1] == sizeof(T)) { /* a row into a row of outputs */      \
+            T *o = (T *)data[0];                                                               \
+            const T *in = (const T *)data[1];                                                  \
+            for (int64_t i = 0; i < n; i++) {                                                  \
+                C acc = CT_LOAD_##E(o + i), x = CT_LOAD_##E(in + i);                           \
+                CT_STORE_##E(o + i, (combine));                                                \
+            }                                                                                  \
+            return;                                                                            \
+        }                                                                                      \
         if (st[0] != 0) { /* combine a run of inputs into a run of outputs */                  \
             for (int64_t i = 0; i < n; i++) {                                                  \
                 T *o = CT_AT(T, data[0], i, st[0]);                                            \
