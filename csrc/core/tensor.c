@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_tensor.h"
 
@@ -64,11 +65,19 @@ ct_tensor *ct_tensor_new(ct_storage *s, ct_dtype dtype, int ndim, const int64_t 
     t->offset = offset;
     t->is_wrapped_number = false;
     t->pyobj = NULL;
+    t->requires_grad = false;
+    t->grad_fn = NULL;
+    t->grad = NULL;
     return t;
 }
 
 void ct_decref(ct_tensor *t) {
     if (__atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (t->grad_fn) {
+        if (t->grad_fn->retain == t) t->grad_fn->retain = NULL;
+        ct_node_decref(t->grad_fn);
+    }
+    ct_xdecref(t->grad);
     ct_storage_decref(t->storage);
     free(t);
 }

@@ -2,6 +2,7 @@
  * casting of odd inputs, output allocation or in-place checks, dispatch. */
 #include <stdio.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
@@ -121,6 +122,42 @@ static int check_devices(int op, int n, ct_tensor *const *in) {
     return 0;
 }
 
+/* Autograd for an elementwise op: the node and what it saves are set up
+ * before the kernel runs (an in-place op overwrites its input), the output
+ * is saved and attached after. */
+static int record_begin(int op, int n, ct_tensor *const *inputs, ct_tensor *out, ct_dtype result, ct_node **node) {
+    int saves = ct_elementwise_saves(op);
+    *node = NULL;
+    if (out && ct_inplace_check(out) < 0) return -1;
+    if ((saves & CT_NODIFF) || !ct_is_floating(result) || !ct_record_needed(n, inputs)) return 0;
+    bool inplace = false;
+    for (int i = 0; i < n; i++) inplace = inplace || inputs[i] == out;
+    if (out && !inplace)
+        return ct_error(CT_ERR_RUNTIME, "%s(): functions with out=... arguments don't support automatic "
+                        "differentiation, but one of the arguments requires grad.", ct_op_name(op));
+    const char *name = ct_op_backward_name(op);
+    if (op == CT_OP_pow && inputs[1]->is_wrapped_number) name = "PowBackward0";
+    if (!(*node = ct_record_begin(op, name, n, inputs))) return -1;
+    for (int i = 0; i < n; i++)
+        if ((saves & (1 << i)) && ct_record_save(*node, inputs[i]) < 0) {
+            ct_node_decref(*node);
+            *node = NULL;
+            return -1;
+        }
+    return 0;
+}
+
+static ct_tensor *record_finish(int op, ct_node *node, ct_tensor *res, const ct_scalar *params, int nparams) {
+    if ((ct_elementwise_saves(op) & CT_SAVE_OUT) && ct_record_save(node, res) < 0) {
+        ct_node_decref(node);
+        ct_decref(res);
+        return NULL;
+    }
+    for (int i = 0; i < nparams && i < 2; i++) node->scalars[i] = params[i];
+    ct_record_finish(node, res);
+    return res;
+}
+
 static ct_tensor *elementwise(int op, int n, ct_tensor *const *inputs, const ct_scalar *params, int nparams,
                               ct_tensor *out) {
     ct_dtype compute, result;
@@ -128,6 +165,10 @@ static ct_tensor *elementwise(int op, int n, ct_tensor *const *inputs, const ct_
     if (out && !ct_can_cast(result, out->dtype))
         return ct_error_null(CT_ERR_RUNTIME, "result type %s can't be cast to the desired output type %s",
                              legacy(result), legacy(out->dtype));
+    ct_node *node;
+    if (record_begin(op, n, inputs, out, result, &node) < 0) return NULL;
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);   /* the casts and the kernel below are not recorded: node is */
     ct_tensor *cast[3];
     int ok = 1;
     for (int i = 0; i < n; i++) {
@@ -147,6 +188,11 @@ static ct_tensor *elementwise(int op, int n, ct_tensor *const *inputs, const ct_
         if (res && out) ct_bump_version(out);
     }
     for (int i = 0; i < n; i++) ct_xdecref(cast[i]);
+    ct_set_grad_enabled(grad_mode);
+    if (node) {
+        if (res) return record_finish(op, node, res, params, nparams);
+        ct_node_decref(node);
+    }
     return res;
 }
 
@@ -191,9 +237,18 @@ ct_tensor *ct_where(ct_tensor *cond, ct_tensor *a, ct_tensor *b, ct_tensor *out)
     if (cond->dtype != CT_BOOL && cond->dtype != CT_UINT8)
         return ct_error_null(CT_ERR_RUNTIME, "where expected condition to be a boolean tensor, but got a tensor with "
                                              "dtype %s", legacy(cond->dtype));
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);   /* recorded below as one node */
     if ((in[0] = ct_to_dtype(cond, CT_BOOL, false)) && (in[1] = ct_to_dtype(a, dt, false)) &&
         (in[2] = ct_to_dtype(b, dt, false)))
         res = run(CT_OP_where, 3, in, NULL, 0, out, dt);
+    ct_set_grad_enabled(grad_mode);
+    ct_tensor *orig[3] = {cond, a, b};
+    if (res && ct_is_floating(dt) &&
+        ct_record_op(CT_OP_where, "WhereBackward0", 3, orig, res, 1, &in[0], NULL, 0, NULL, 0) < 0) {
+        ct_decref(res);
+        res = NULL;
+    }
     for (int i = 0; i < 3; i++) ct_xdecref(in[i]);
     return res;
 }

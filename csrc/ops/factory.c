@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
@@ -32,6 +33,7 @@ static int copy_across_devices(ct_tensor *dst, ct_tensor *src) {
 }
 
 int ct_copy_(ct_tensor *dst, ct_tensor *src) {
+    if (ct_inplace_check(dst) < 0) return -1;
     if (!ct_device_eq(ct_device_of(dst), ct_device_of(src))) return copy_across_devices(dst, src);
     ct_iter it;
     ct_tensor *out = dst;
@@ -43,6 +45,15 @@ int ct_copy_(ct_tensor *dst, ct_tensor *src) {
     return rc;
 }
 
+/* a copied result takes the history of its source (a leaf copy has none of its own) */
+static ct_tensor *record_copy(ct_tensor *src, ct_tensor *out, int kind, const char *name) {
+    if (out && ct_is_floating(out->dtype) && ct_record_op(kind, name, 1, &src, out, 0, NULL, NULL, 0, NULL, 0) < 0) {
+        ct_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype, bool copy) {
     if (t->dtype == dtype && !copy) return ct_incref(t);
     ct_tensor *out = ct_empty_like(t, dtype);
@@ -50,7 +61,8 @@ ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype, bool copy) {
         ct_decref(out);
         return NULL;
     }
-    return out;
+    return t->dtype == dtype ? record_copy(t, out, CT_NODE_CLONE, "CloneBackward0")
+                             : record_copy(t, out, CT_NODE_TO, "ToCopyBackward0");
 }
 
 ct_tensor *ct_clone(ct_tensor *t) { return ct_to_dtype(t, t->dtype, true); }
@@ -62,10 +74,11 @@ ct_tensor *ct_contiguous(ct_tensor *t) {
         ct_decref(out);
         return NULL;
     }
-    return out;
+    return record_copy(t, out, CT_NODE_CLONE, "CloneBackward0");
 }
 
 int ct_fill_(ct_tensor *t, ct_scalar v) {
+    if (ct_inplace_check(t) < 0) return -1;
     ct_iter it;
     ct_tensor *out = t;
     /* the iterator needs one input: the output itself, unread by the fill loop */

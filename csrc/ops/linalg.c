@@ -2,6 +2,7 @@
  * gemm kernel (BLAS for float32/float64 on the CPU). */
 #include <string.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
@@ -85,7 +86,29 @@ static ct_tensor *drop_batch(ct_tensor *r) {
     return v;
 }
 
+/* run a product with grad mode off, then record it as one node over a, b */
+static ct_tensor *record_product(ct_tensor *r, int kind, const char *name, int nin, ct_tensor *const *inputs,
+                                 ct_tensor *a, ct_tensor *b, const ct_scalar *scalars) {
+    ct_tensor *save[2] = {a, b};
+    if (r && ct_is_floating(r->dtype) && ct_record_op(kind, name, nin, inputs, r, 2, save, scalars, 2, NULL, 0) < 0) {
+        ct_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+static ct_tensor *mm_values(ct_tensor *a, ct_tensor *b);
+
 ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);
+    ct_tensor *r = mm_values(a, b);
+    ct_set_grad_enabled(grad_mode);
+    ct_tensor *in[2] = {a, b};
+    return record_product(r, CT_NODE_MM, "MmBackward0", 2, in, a, b, NULL);
+}
+
+static ct_tensor *mm_values(ct_tensor *a, ct_tensor *b) {
     if (a->ndim != 2) return ct_error_null(CT_ERR_RUNTIME, "self must be a matrix");
     if (b->ndim != 2) return ct_error_null(CT_ERR_RUNTIME, "mat2 must be a matrix");
     if (a->sizes[1] != b->sizes[0])
@@ -100,7 +123,18 @@ ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
     return drop_batch(r);
 }
 
+static ct_tensor *bmm_values(ct_tensor *a, ct_tensor *b);
+
 ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);
+    ct_tensor *r = bmm_values(a, b);
+    ct_set_grad_enabled(grad_mode);
+    ct_tensor *in[2] = {a, b};
+    return record_product(r, CT_NODE_MM, "BmmBackward0", 2, in, a, b, NULL);
+}
+
+static ct_tensor *bmm_values(ct_tensor *a, ct_tensor *b) {
     if (a->ndim != 3) return ct_error_null(CT_ERR_RUNTIME, "batch1 must be a 3D tensor");
     if (b->ndim != 3) return ct_error_null(CT_ERR_RUNTIME, "batch2 must be a 3D tensor");
     if (a->sizes[0] != b->sizes[0] || a->sizes[2] != b->sizes[1])
@@ -160,7 +194,19 @@ ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b) {
     return r;
 }
 
+static ct_tensor *addmm_values(ct_tensor *input, ct_tensor *a, ct_tensor *b, ct_scalar beta, ct_scalar alpha);
+
 ct_tensor *ct_addmm(ct_tensor *input, ct_tensor *a, ct_tensor *b, ct_scalar beta, ct_scalar alpha) {
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);
+    ct_tensor *r = addmm_values(input, a, b, beta, alpha);
+    ct_set_grad_enabled(grad_mode);
+    ct_tensor *in[3] = {input, a, b};
+    ct_scalar sc[2] = {beta, alpha};
+    return record_product(r, CT_NODE_ADDMM, "AddmmBackward0", 3, in, a, b, sc);
+}
+
+static ct_tensor *addmm_values(ct_tensor *input, ct_tensor *a, ct_tensor *b, ct_scalar beta, ct_scalar alpha) {
     if (a->ndim != 2) return ct_error_null(CT_ERR_RUNTIME, "mat1 must be a matrix, got %d-D tensor", a->ndim);
     if (b->ndim != 2) return ct_error_null(CT_ERR_RUNTIME, "mat2 must be a matrix, got %d-D tensor", b->ndim);
     if (a->sizes[1] != b->sizes[0])
@@ -205,15 +251,27 @@ ct_tensor *ct_matmul(ct_tensor *a, ct_tensor *b) {
     int64_t nbatch = 1;
     for (int i = 0; i < nb; i++) nbatch *= batch[i];
     memcpy(full, batch, sizeof(int64_t) * (size_t)nb);
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);   /* recorded below as one product of A and B */
     full[nb] = n;
     full[nb + 1] = k;
-    if (!(Ae = ct_expand(A, nb + 2, full))) goto done;
+    Ae = ct_expand(A, nb + 2, full);
     full[nb] = k;
     full[nb + 1] = p;
-    if (!(Be = ct_expand(B, nb + 2, full))) goto done;
+    Be = Ae ? ct_expand(B, nb + 2, full) : NULL;
     int64_t s3a[3] = {nbatch, n, k}, s3b[3] = {nbatch, k, p};
-    if (!(A3 = ct_reshape(Ae, 3, s3a)) || !(B3 = ct_reshape(Be, 3, s3b))) goto done;
-    if (!(r = gemm3(A3, B3, NULL, ct_scalar_i(0), ct_scalar_i(1)))) goto done;
+    if (Be && (A3 = ct_reshape(Ae, 3, s3a)) && (B3 = ct_reshape(Be, 3, s3b))) {
+        ct_tensor *flat = gemm3(A3, B3, NULL, ct_scalar_i(0), ct_scalar_i(1));
+        int64_t shape[CT_MAX_DIMS];
+        memcpy(shape, batch, sizeof(int64_t) * (size_t)nb);
+        shape[nb] = n;
+        shape[nb + 1] = p;
+        r = flat ? ct_view(flat, nb + 2, shape) : NULL;
+        ct_xdecref(flat);
+    }
+    ct_set_grad_enabled(grad_mode);
+    ct_tensor *ab[2] = {A, B};
+    if (!(r = record_product(r, CT_NODE_MM, "BmmBackward0", 2, ab, A, B, NULL))) goto done;
     /* result (batch..., n, p) without the dims a 1-D operand did not have */
     int64_t out[CT_MAX_DIMS];
     int no = nb;

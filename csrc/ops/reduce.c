@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
@@ -45,9 +46,37 @@ static const int kind_op[] = {[CT_RED_SUM] = CT_OP_sum, [CT_RED_MEAN] = CT_OP_su
                               [CT_RED_ANY] = CT_OP_any};
 static const char *const kind_name[] = {"sum", "mean", "prod", "amax", "amin", "all", "any"};
 
+static ct_tensor *reduce_values(ct_reduce_kind kind, ct_tensor *x, const bool *mask, bool keepdim, ct_dtype dtype);
+
+/* the reduction, recorded for autograd as one node (ints: keepdim, reduced-dim bits) */
 ct_tensor *ct_reduce(ct_reduce_kind kind, ct_tensor *x, int ndims, const int64_t *dims, bool keepdim, ct_dtype dtype) {
     bool mask[CT_MAX_DIMS];
     if (reduced_mask(x, ndims, dims, mask) < 0) return NULL;
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);
+    ct_tensor *r = reduce_values(kind, x, mask, keepdim, dtype);
+    ct_set_grad_enabled(grad_mode);
+    if (!r || !ct_is_floating(r->dtype) || kind == CT_RED_ALL || kind == CT_RED_ANY || !ct_record_needed(1, &x)) return r;
+    static const int node_kind[] = {[CT_RED_SUM] = CT_OP_sum, [CT_RED_MEAN] = CT_NODE_MEAN, [CT_RED_PROD] = CT_OP_prod,
+                                    [CT_RED_AMAX] = CT_OP_amax, [CT_RED_AMIN] = CT_OP_amin};
+    static const char *const names[][2] = {[CT_RED_SUM] = {"SumBackward0", "SumBackward1"},
+                                           [CT_RED_MEAN] = {"MeanBackward0", "MeanBackward1"},
+                                           [CT_RED_PROD] = {"ProdBackward0", "ProdBackward1"},
+                                           [CT_RED_AMAX] = {"AmaxBackward0", "AmaxBackward0"},
+                                           [CT_RED_AMIN] = {"AminBackward0", "AminBackward0"}};
+    int64_t ints[2] = {keepdim, 0};
+    for (int d = 0; d < x->ndim; d++)
+        if (mask[d]) ints[1] |= (int64_t)1 << d;
+    ct_tensor *save[2] = {x, r};
+    int nsave = kind == CT_RED_PROD || kind == CT_RED_AMAX || kind == CT_RED_AMIN ? 2 : 0;
+    if (ct_record_op(node_kind[kind], names[kind][ndims > 0], 1, &x, r, nsave, save, NULL, 0, ints, 2) < 0) {
+        ct_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+static ct_tensor *reduce_values(ct_reduce_kind kind, ct_tensor *x, const bool *mask, bool keepdim, ct_dtype dtype) {
     ct_dtype result, acc;
     switch (kind) {
     case CT_RED_SUM:
@@ -76,7 +105,7 @@ ct_tensor *ct_reduce(ct_reduce_kind kind, ct_tensor *x, int ndims, const int64_t
         acc = CT_BOOL;
         break;
     }
-    int64_t shape[CT_MAX_DIMS], count = 1;
+    int64_t shape[CT_MAX_DIMS] = {0}, count = 1;
     for (int i = 0; i < x->ndim; i++) {
         shape[i] = mask[i] ? 1 : x->sizes[i];
         if (mask[i]) count *= x->sizes[i];
@@ -141,6 +170,8 @@ int ct_max_min_dim(ct_tensor *x, int64_t dim, bool keepdim, bool is_max, ct_tens
     int64_t shape[CT_MAX_DIMS];
     memcpy(shape, x->sizes, sizeof(int64_t) * (size_t)x->ndim);
     shape[d] = 1;
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);
     ct_tensor *vals = ct_empty(x->ndim, shape, x->dtype, ct_device_of(x));
     ct_tensor *idx = vals ? ct_empty(x->ndim, shape, CT_INT64, ct_device_of(x)) : NULL;
     ct_tensor *xn = idx ? ct_narrow(x, d, 0, 1) : NULL;
@@ -156,15 +187,22 @@ int ct_max_min_dim(ct_tensor *x, int64_t dim, bool keepdim, bool is_max, ct_tens
         }
     }
     ct_xdecref(xn);
-    if (rc < 0) {
-        ct_xdecref(vals);
-        ct_xdecref(idx);
-        return -1;
-    }
     bool mask[CT_MAX_DIMS] = {false};
     mask[d] = true;
-    *values = finish_shape(vals, mask, keepdim);
-    *indices = finish_shape(idx, mask, keepdim);
+    if (rc == 0) {
+        *values = finish_shape(vals, mask, keepdim);
+        *indices = finish_shape(idx, mask, keepdim);
+        vals = idx = NULL;
+    }
+    ct_set_grad_enabled(grad_mode);
+    ct_xdecref(vals);
+    ct_xdecref(idx);
+    if (rc < 0 || !*values || !*indices) return -1;
+    int64_t ints[2] = {d, keepdim};
+    if (ct_is_floating(x->dtype) &&
+        ct_record_op(CT_NODE_MAXMIN_DIM, is_max ? "MaxBackward0" : "MinBackward0", 1, &x, *values, 1, indices, NULL, 0,
+                     ints, 2) < 0)
+        return -1;
     return 0;
 }
 
@@ -197,9 +235,25 @@ ct_tensor *ct_argmax_min(ct_tensor *x, bool dim_given, int64_t dim, bool keepdim
     return i;
 }
 
+static ct_tensor *cumulative_values(int op, ct_tensor *x, int64_t d, ct_dtype dtype);
+
 ct_tensor *ct_cumulative(int op, ct_tensor *x, int64_t dim, ct_dtype dtype) {
     int64_t d;
     if (ct_wrap_dim(dim, x->ndim, &d) < 0) return NULL;
+    bool grad_mode = ct_grad_enabled();
+    ct_set_grad_enabled(false);
+    ct_tensor *r = cumulative_values(op, x, d, dtype);
+    ct_set_grad_enabled(grad_mode);
+    if (r && ct_is_floating(r->dtype) &&
+        ct_record_op(op, op == CT_OP_cumsum ? "CumsumBackward0" : "CumprodBackward0", 1, &x, r, 0, NULL, NULL, 0, &d,
+                     1) < 0) {
+        ct_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+static ct_tensor *cumulative_values(int op, ct_tensor *x, int64_t d, ct_dtype dtype) {
     ct_dtype dt = dtype != CT_UNDEFINED ? dtype : sum_dtype(x->dtype);
     ct_tensor *in = ct_to_dtype(x, dt, false);
     if (!in) return NULL;

@@ -2,7 +2,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_ops.h"
+
+/* record a view op on its result (the gradient flows back through kind) */
+static ct_tensor *recorded(ct_tensor *in, ct_tensor *out, int kind, const char *name, const int64_t *ints, int nints) {
+    if (out && ct_record_op(kind, name, 1, &in, out, 0, NULL, NULL, 0, ints, nints) < 0) {
+        ct_decref(out);
+        return NULL;
+    }
+    return out;
+}
 
 ct_tensor *ct_as_strided(ct_tensor *t, int ndim, const int64_t *sizes, const int64_t *strides, int64_t offset) {
     return ct_tensor_new(t->storage, t->dtype, ndim, sizes, strides, offset);
@@ -81,14 +91,15 @@ ct_tensor *ct_view(ct_tensor *t, int ndim, const int64_t *sizes) {
         return ct_error_null(CT_ERR_RUNTIME, "view size is not compatible with input tensor's size and stride (at "
                                              "least one dimension spans across two contiguous subspaces). Use "
                                              ".reshape(...) instead.");
-    return ct_as_strided(t, ndim, shape, strides, t->offset);
+    return recorded(t, ct_as_strided(t, ndim, shape, strides, t->offset), CT_NODE_VIEW, "ViewBackward0", NULL, 0);
 }
 
 ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *sizes) {
     int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
     if (ndim > CT_MAX_DIMS) return ct_error_null(CT_ERR_RUNTIME, "reshape: too many dimensions");
     if (infer_size("reshape", t, ndim, sizes, shape) < 0) return NULL;
-    if (view_strides(t, ndim, shape, strides)) return ct_as_strided(t, ndim, shape, strides, t->offset);
+    if (view_strides(t, ndim, shape, strides))
+        return recorded(t, ct_as_strided(t, ndim, shape, strides, t->offset), CT_NODE_VIEW, "ViewBackward0", NULL, 0);
     ct_tensor *c = ct_contiguous(t);
     if (!c) return NULL;
     ct_tensor *v = ct_view(c, ndim, shape);
@@ -101,7 +112,7 @@ ct_tensor *ct_permute(ct_tensor *t, int ndim, const int64_t *dims) {
         return ct_error_null(CT_ERR_RUNTIME, "permute(sparse_coo): number of dimensions in the tensor input does not "
                                              "match the length of the desired ordering of dimensions i.e. input.dim() "
                                              "= %d is not equal to len(dims) = %d", t->ndim, ndim);
-    int64_t sizes[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    int64_t sizes[CT_MAX_DIMS], strides[CT_MAX_DIMS], perm[CT_MAX_DIMS];
     bool seen[CT_MAX_DIMS] = {false};
     for (int i = 0; i < ndim; i++) {
         int64_t d;
@@ -110,8 +121,10 @@ ct_tensor *ct_permute(ct_tensor *t, int ndim, const int64_t *dims) {
         seen[d] = true;
         sizes[i] = t->sizes[d];
         strides[i] = t->strides[d];
+        perm[i] = d;
     }
-    return ct_as_strided(t, ndim, sizes, strides, t->offset);
+    return recorded(t, ct_as_strided(t, ndim, sizes, strides, t->offset), CT_NODE_PERMUTE, "PermuteBackward0", perm,
+                    ndim);
 }
 
 ct_tensor *ct_transpose(ct_tensor *t, int64_t d0, int64_t d1) {
@@ -125,7 +138,10 @@ ct_tensor *ct_transpose(ct_tensor *t, int64_t d0, int64_t d1) {
     sizes[b] = t->sizes[a];
     strides[a] = t->strides[b];
     strides[b] = t->strides[a];
-    return ct_as_strided(t, t->ndim, sizes, strides, t->offset);
+    int64_t perm[CT_MAX_DIMS];
+    for (int i = 0; i < t->ndim; i++) perm[i] = i == a ? b : i == b ? a : i;
+    return recorded(t, ct_as_strided(t, t->ndim, sizes, strides, t->offset), CT_NODE_PERMUTE, "TransposeBackward0",
+                    perm, t->ndim);
 }
 
 ct_tensor *ct_unsqueeze(ct_tensor *t, int64_t dim) {
@@ -143,7 +159,8 @@ ct_tensor *ct_unsqueeze(ct_tensor *t, int64_t dim) {
             j++;
         }
     }
-    return ct_as_strided(t, t->ndim + 1, sizes, strides, t->offset);
+    return recorded(t, ct_as_strided(t, t->ndim + 1, sizes, strides, t->offset), CT_NODE_VIEW, "UnsqueezeBackward0",
+                    NULL, 0);
 }
 
 ct_tensor *ct_squeeze(ct_tensor *t, int ndims, const int64_t *dims) {
@@ -165,7 +182,8 @@ ct_tensor *ct_squeeze(ct_tensor *t, int ndims, const int64_t *dims) {
         strides[n] = t->strides[i];
         n++;
     }
-    return ct_as_strided(t, n, sizes, strides, t->offset);
+    return recorded(t, ct_as_strided(t, n, sizes, strides, t->offset), CT_NODE_VIEW,
+                    ndims < 0 ? "SqueezeBackward0" : "SqueezeBackward1", NULL, 0);
 }
 
 ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *sizes) {
@@ -204,7 +222,8 @@ ct_tensor *ct_expand(ct_tensor *t, int ndim, const int64_t *sizes) {
                                  ct_shape_str(t->ndim, t->sizes, b, 256));
         }
     }
-    return ct_as_strided(t, ndim, out_sizes, strides, t->offset);
+    return recorded(t, ct_as_strided(t, ndim, out_sizes, strides, t->offset), CT_NODE_EXPAND, "ExpandBackward0", NULL,
+                    0);
 }
 
 ct_tensor *ct_flatten(ct_tensor *t, int64_t start, int64_t end) {
@@ -243,7 +262,9 @@ ct_tensor *ct_slice(ct_tensor *t, int64_t dim, int64_t start, int64_t stop, int6
     memcpy(strides, t->strides, sizeof(int64_t) * (size_t)t->ndim);
     sizes[d] = (stop - start + step - 1) / step;
     strides[d] = t->strides[d] * step;
-    return ct_as_strided(t, t->ndim, sizes, strides, t->offset + start * t->strides[d]);
+    int64_t ints[5] = {0, d, start, stop, step};
+    return recorded(t, ct_as_strided(t, t->ndim, sizes, strides, t->offset + start * t->strides[d]), CT_NODE_SLICE,
+                    "SliceBackward0", ints, 5);
 }
 
 ct_tensor *ct_narrow(ct_tensor *t, int64_t dim, int64_t start, int64_t length) {
@@ -281,5 +302,7 @@ ct_tensor *ct_select(ct_tensor *t, int64_t dim, int64_t index) {
         strides[k] = t->strides[i];
         k++;
     }
-    return ct_as_strided(t, t->ndim - 1, sizes, strides, t->offset + index * t->strides[d]);
+    int64_t ints[3] = {1, d, index};
+    return recorded(t, ct_as_strided(t, t->ndim - 1, sizes, strides, t->offset + index * t->strides[d]),
+                    CT_NODE_SLICE, "SelectBackward0", ints, 3);
 }

@@ -42,6 +42,10 @@ typedef struct ct_tensor {
     int64_t offset;                 /* in elements */
     bool is_wrapped_number;         /* a Python scalar: lowest promotion bucket */
     void *pyobj;                    /* borrowed: the Python wrapper, owned by the Python layer */
+    /* autograd (ct_autograd.h) */
+    bool requires_grad;             /* set on leaves by the user */
+    struct ct_node *grad_fn;        /* owned: the node that made this tensor, NULL for leaves */
+    struct ct_tensor *grad;         /* owned: accumulated gradient of a leaf (or a retained one) */
 } ct_tensor;
 
 /* ---- lifetime ---- */

@@ -1,0 +1,414 @@
+/* Every derivative formula, one entry per op or node kind, written with
+ * ctorch's own ops (so create_graph records them too). Formulas may return
+ * gradients in a broadcast shape or another dtype: ct_derivative sums them
+ * back to each input's shape and casts them, in one place. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctorch/ct_autograd.h"
+
+/* constants of the formulas (LN2 and friends are not ISO C) */
+#define LN2 0.693147180559945309417
+#define LN10 2.30258509299404568402
+#define TWO_OVER_SQRT_PI 1.12837916709551257390
+
+/* temporaries of one formula, released together; a failed step fails the rest */
+typedef struct {
+    ct_tensor *t[48];
+    int n;
+    bool fail;
+} arena;
+
+static ct_tensor *keep(arena *a, ct_tensor *t) {
+    if (!t) {
+        a->fail = true;
+        return NULL;
+    }
+    if (a->n == 48) {
+        ct_decref(t);
+        a->fail = true;
+        ct_error(CT_ERR_RUNTIME, "autograd: formula too long");
+        return NULL;
+    }
+    return a->t[a->n++] = t;
+}
+#define K(expr) keep(ar, ar->fail ? NULL : (expr))
+
+static ct_tensor *num(arena *ar, double v) { return K(ct_scalar_tensor(ct_scalar_f(v), CT_FLOAT64, true)); }
+static ct_tensor *mul(arena *ar, ct_tensor *a, ct_tensor *b) { return K(ct_binary(CT_OP_mul, a, b, NULL, NULL)); }
+static ct_tensor *dv(arena *ar, ct_tensor *a, ct_tensor *b) { return K(ct_binary(CT_OP_div, a, b, NULL, NULL)); }
+static ct_tensor *add(arena *ar, ct_tensor *a, ct_tensor *b) { return K(ct_binary(CT_OP_add, a, b, NULL, NULL)); }
+static ct_tensor *sub(arena *ar, ct_tensor *a, ct_tensor *b) { return K(ct_binary(CT_OP_sub, a, b, NULL, NULL)); }
+static ct_tensor *un(arena *ar, int op, ct_tensor *a) { return K(ct_unary(op, a, NULL, NULL)); }
+static ct_tensor *muls(arena *ar, ct_tensor *a, double v) { return mul(ar, a, num(ar, v)); }
+static ct_tensor *adds(arena *ar, ct_tensor *a, double v) { return add(ar, a, num(ar, v)); }
+static ct_tensor *cmp(arena *ar, int op, ct_tensor *a, ct_tensor *b) { return K(ct_binary(op, a, b, NULL, NULL)); }
+/* a bool mask as 0/1 of g's dtype, times g */
+static ct_tensor *masked(arena *ar, ct_tensor *g, ct_tensor *mask) {
+    return mul(ar, g, K(ar->fail ? NULL : ct_to_dtype(mask, g->dtype, false)));
+}
+static ct_tensor *zeros_like(arena *ar, ct_tensor *g) {
+    return K(ct_full(g->ndim, g->sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)));
+}
+
+/* which tensors an elementwise op saves: input 0..2, and its output */
+enum { SX = CT_SAVE_X, SY = CT_SAVE_Y, SZ = CT_SAVE_Z, SOUT = CT_SAVE_OUT, NODIFF = CT_NODIFF, ZERO = CT_ZERO_GRAD };
+
+static int save_mask(int op) {
+    switch (op) {
+    case CT_OP_abs: case CT_OP_square: case CT_OP_clamp: case CT_OP_clamp_min: case CT_OP_clamp_max:
+    case CT_OP_log: case CT_OP_log2: case CT_OP_log10: case CT_OP_log1p: case CT_OP_sin: case CT_OP_cos:
+    case CT_OP_asin: case CT_OP_acos: case CT_OP_atan: case CT_OP_sinh: case CT_OP_cosh: case CT_OP_asinh:
+    case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc:
+        return SX;
+    case CT_OP_relu: case CT_OP_exp: case CT_OP_exp2: case CT_OP_expm1: case CT_OP_sqrt: case CT_OP_rsqrt:
+    case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal:
+        return SOUT;
+    case CT_OP_neg: case CT_OP_frac: case CT_OP_add: case CT_OP_sub: case CT_OP_lerp_scalar:
+        return 0;
+    case CT_OP_sign: case CT_OP_floor: case CT_OP_ceil: case CT_OP_round: case CT_OP_trunc:
+    case CT_OP_round_decimals: case CT_OP_div_trunc: case CT_OP_floor_divide:
+        return ZERO;
+    case CT_OP_mul: case CT_OP_div: case CT_OP_remainder: case CT_OP_fmod: case CT_OP_maximum: case CT_OP_minimum:
+    case CT_OP_fmax: case CT_OP_fmin: case CT_OP_atan2: case CT_OP_copysign:
+        return SX | SY;
+    case CT_OP_hypot: case CT_OP_pow:
+        return SX | SY | SOUT;
+    case CT_OP_addcmul: case CT_OP_addcdiv:
+        return SY | SZ;
+    case CT_OP_lerp:
+        return SX | SY | SZ;
+    default:
+        return NODIFF;   /* comparisons, predicates, bitwise and logical ops, lgamma */
+    }
+}
+
+int ct_elementwise_saves(int op) { return save_mask(op); }
+
+/* the saved tensors of an elementwise node, in mask order */
+typedef struct {
+    ct_tensor *x, *y, *z, *out;
+} saved_set;
+
+static saved_set saved_of(const ct_node *n) {
+    saved_set s = {NULL, NULL, NULL, NULL};
+    int m = save_mask(n->kind), k = 0;
+    if (m & SX) s.x = n->saved[k++];
+    if (m & SY) s.y = n->saved[k++];
+    if (m & SZ) s.z = n->saved[k++];
+    if (m & SOUT) s.out = n->saved[k++];
+    return s;
+}
+
+static int unary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
+    saved_set s = saved_of(n);
+    ct_tensor *x = s.x, *o = s.out;
+    switch (n->kind) {
+    case CT_OP_neg: *gi = un(ar, CT_OP_neg, g); break;
+    case CT_OP_frac: *gi = g; break;
+    case CT_OP_abs: *gi = mul(ar, g, un(ar, CT_OP_sign, x)); break;
+    case CT_OP_square: *gi = mul(ar, g, muls(ar, x, 2)); break;
+    case CT_OP_relu: *gi = masked(ar, g, cmp(ar, CT_OP_gt, o, num(ar, 0))); break;
+    case CT_OP_clamp: {
+        ct_tensor *lo = K(ct_scalar_tensor(n->scalars[0], CT_FLOAT64, true));
+        ct_tensor *hi = K(ct_scalar_tensor(n->scalars[1], CT_FLOAT64, true));
+        ct_tensor *in = K(ar->fail ? NULL : ct_binary(CT_OP_logical_and, cmp(ar, CT_OP_ge, x, lo), cmp(ar, CT_OP_le, x, hi), NULL, NULL));
+        *gi = masked(ar, g, in);
+        break;
+    }
+    case CT_OP_clamp_min: *gi = masked(ar, g, cmp(ar, CT_OP_ge, x, K(ct_scalar_tensor(n->scalars[0], CT_FLOAT64, true)))); break;
+    case CT_OP_clamp_max: *gi = masked(ar, g, cmp(ar, CT_OP_le, x, K(ct_scalar_tensor(n->scalars[0], CT_FLOAT64, true)))); break;
+    case CT_OP_exp: *gi = mul(ar, g, o); break;
+    case CT_OP_exp2: *gi = mul(ar, g, muls(ar, o, LN2)); break;
+    case CT_OP_expm1: *gi = mul(ar, g, adds(ar, o, 1)); break;
+    case CT_OP_log: *gi = dv(ar, g, x); break;
+    case CT_OP_log2: *gi = dv(ar, g, muls(ar, x, LN2)); break;
+    case CT_OP_log10: *gi = dv(ar, g, muls(ar, x, LN10)); break;
+    case CT_OP_log1p: *gi = dv(ar, g, adds(ar, x, 1)); break;
+    case CT_OP_sqrt: *gi = dv(ar, g, muls(ar, o, 2)); break;
+    case CT_OP_rsqrt: *gi = mul(ar, g, muls(ar, mul(ar, o, mul(ar, o, o)), -0.5)); break;
+    case CT_OP_sin: *gi = mul(ar, g, un(ar, CT_OP_cos, x)); break;
+    case CT_OP_cos: *gi = mul(ar, g, un(ar, CT_OP_neg, un(ar, CT_OP_sin, x))); break;
+    case CT_OP_tan: *gi = mul(ar, g, adds(ar, mul(ar, o, o), 1)); break;
+    case CT_OP_asin: *gi = dv(ar, g, un(ar, CT_OP_sqrt, sub(ar, num(ar, 1), mul(ar, x, x)))); break;
+    case CT_OP_acos: *gi = un(ar, CT_OP_neg, dv(ar, g, un(ar, CT_OP_sqrt, sub(ar, num(ar, 1), mul(ar, x, x))))); break;
+    case CT_OP_atan: *gi = dv(ar, g, adds(ar, mul(ar, x, x), 1)); break;
+    case CT_OP_sinh: *gi = mul(ar, g, un(ar, CT_OP_cosh, x)); break;
+    case CT_OP_cosh: *gi = mul(ar, g, un(ar, CT_OP_sinh, x)); break;
+    case CT_OP_tanh: *gi = mul(ar, g, sub(ar, num(ar, 1), mul(ar, o, o))); break;
+    case CT_OP_asinh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), 1))); break;
+    case CT_OP_acosh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), -1))); break;
+    case CT_OP_atanh: *gi = dv(ar, g, sub(ar, num(ar, 1), mul(ar, x, x))); break;
+    case CT_OP_erf: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, un(ar, CT_OP_neg, mul(ar, x, x))), TWO_OVER_SQRT_PI)); break;
+    case CT_OP_erfc: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, un(ar, CT_OP_neg, mul(ar, x, x))), -TWO_OVER_SQRT_PI)); break;
+    case CT_OP_sigmoid: *gi = mul(ar, g, mul(ar, o, sub(ar, num(ar, 1), o))); break;
+    case CT_OP_reciprocal: *gi = mul(ar, g, un(ar, CT_OP_neg, mul(ar, o, o))); break;
+    default: return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", ct_op_name(n->kind));
+    }
+    return ar->fail ? -1 : 0;
+}
+
+static int binary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
+    saved_set s = saved_of(n);
+    ct_tensor *a = s.x, *b = s.y, *o = s.out;
+    double alpha = n->scalars[0].d;
+    switch (n->kind) {
+    case CT_OP_add: gi[0] = g; gi[1] = alpha == 1 ? g : muls(ar, g, alpha); break;
+    case CT_OP_sub: gi[0] = g; gi[1] = muls(ar, g, -alpha); break;
+    case CT_OP_mul: gi[0] = mul(ar, g, b); gi[1] = mul(ar, g, a); break;
+    case CT_OP_div: gi[0] = dv(ar, g, b); gi[1] = un(ar, CT_OP_neg, dv(ar, mul(ar, g, a), mul(ar, b, b))); break;
+    case CT_OP_remainder:
+        gi[0] = g;
+        gi[1] = un(ar, CT_OP_neg, mul(ar, g, K(ar->fail ? NULL : ct_binary(CT_OP_floor_divide, a, b, NULL, NULL))));
+        break;
+    case CT_OP_fmod:
+        gi[0] = g;
+        gi[1] = un(ar, CT_OP_neg, mul(ar, g, un(ar, CT_OP_trunc, dv(ar, a, b))));
+        break;
+    case CT_OP_pow: {
+        /* d/da = b * a^(b-1); d/db = out * log(a) (0 where a == 0 and b >= 0, as PyTorch) */
+        gi[0] = mul(ar, g, mul(ar, b, K(ar->fail ? NULL : ct_binary(CT_OP_pow, a, adds(ar, b, -1), NULL, NULL))));
+        if (n->next[1].node) {
+            ct_tensor *lg = mul(ar, o, un(ar, CT_OP_log, a));
+            ct_tensor *safe = K(ar->fail ? NULL : ct_where(cmp(ar, CT_OP_eq, a, num(ar, 0)), zeros_like(ar, lg), lg, NULL));
+            gi[1] = mul(ar, g, safe);
+        }
+        break;
+    }
+    case CT_OP_maximum: case CT_OP_minimum: case CT_OP_fmax: case CT_OP_fmin: {
+        /* the larger (smaller) side takes the gradient; ties split it */
+        bool mx = n->kind == CT_OP_maximum || n->kind == CT_OP_fmax;
+        ct_tensor *half = muls(ar, g, 0.5);
+        ct_tensor *eq = cmp(ar, CT_OP_eq, a, b), *win_a = cmp(ar, mx ? CT_OP_gt : CT_OP_lt, a, b);
+        ct_tensor *win_b = cmp(ar, mx ? CT_OP_lt : CT_OP_gt, a, b);
+        gi[0] = add(ar, masked(ar, g, win_a), masked(ar, half, eq));
+        gi[1] = add(ar, masked(ar, g, win_b), masked(ar, half, eq));
+        break;
+    }
+    case CT_OP_atan2: {
+        ct_tensor *den = add(ar, mul(ar, a, a), mul(ar, b, b));
+        gi[0] = mul(ar, g, dv(ar, b, den));
+        gi[1] = mul(ar, g, un(ar, CT_OP_neg, dv(ar, a, den)));
+        break;
+    }
+    case CT_OP_hypot: gi[0] = mul(ar, g, dv(ar, a, o)); gi[1] = mul(ar, g, dv(ar, b, o)); break;
+    case CT_OP_copysign: {
+        ct_tensor *ratio = dv(ar, K(ar->fail ? NULL : ct_binary(CT_OP_copysign, a, b, NULL, NULL)), a);
+        ct_tensor *fin = un(ar, CT_OP_isfinite, ratio);
+        gi[0] = mul(ar, g, K(ar->fail ? NULL : ct_where(fin, ratio, zeros_like(ar, ratio), NULL)));
+        gi[1] = zeros_like(ar, g);
+        break;
+    }
+    case CT_OP_lerp_scalar: {
+        double w = n->scalars[0].d;
+        gi[0] = muls(ar, g, 1 - w);
+        gi[1] = muls(ar, g, w);
+        break;
+    }
+    default: return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", ct_op_name(n->kind));
+    }
+    return ar->fail ? -1 : 0;
+}
+
+static int ternary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
+    saved_set s = saved_of(n);
+    double v = n->scalars[0].d;
+    switch (n->kind) {
+    case CT_OP_addcmul: gi[0] = g; gi[1] = mul(ar, g, muls(ar, s.z, v)); gi[2] = mul(ar, g, muls(ar, s.y, v)); break;
+    case CT_OP_addcdiv:
+        gi[0] = g;
+        gi[1] = mul(ar, g, dv(ar, num(ar, v), s.z));
+        gi[2] = un(ar, CT_OP_neg, mul(ar, g, dv(ar, muls(ar, s.y, v), mul(ar, s.z, s.z))));
+        break;
+    case CT_OP_lerp: /* a + w (b - a) */
+        gi[0] = mul(ar, g, sub(ar, num(ar, 1), s.z));
+        gi[1] = mul(ar, g, s.z);
+        gi[2] = mul(ar, g, sub(ar, s.y, s.x));
+        break;
+    default: return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", ct_op_name(n->kind));
+    }
+    return ar->fail ? -1 : 0;
+}
+
+/* g of a reduction, with the reduced dims back (size 1): ints = {keepdim, mask bits} */
+static ct_tensor *unreduce(arena *ar, const ct_node *n, ct_tensor *g) {
+    if (n->ints[0]) return g;
+    ct_tensor *r = g;
+    const ct_shape *in = &n->in_shape[0];
+    for (int d = 0; d < in->ndim; d++)
+        if (n->ints[1] & ((int64_t)1 << d)) r = K(ar->fail ? NULL : ct_unsqueeze(r, d));
+    return r;
+}
+
+static ct_tensor *expand_to_input(arena *ar, const ct_node *n, ct_tensor *g) {
+    const ct_shape *in = &n->in_shape[0];
+    return K(ar->fail ? NULL : ct_expand(g, in->ndim, in->sizes));
+}
+
+static int64_t reduced_count(const ct_node *n) {
+    int64_t c = 1;
+    for (int d = 0; d < n->in_shape[0].ndim; d++)
+        if (n->ints[1] & ((int64_t)1 << d)) c *= n->in_shape[0].sizes[d];
+    return c;
+}
+
+static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
+    const ct_shape *in = &n->in_shape[0];
+    switch (n->kind) {
+    case CT_OP_where: {
+        ct_tensor *z = zeros_like(ar, g);
+        gi[1] = K(ar->fail ? NULL : ct_where(n->saved[0], g, z, NULL));
+        gi[2] = K(ar->fail ? NULL : ct_where(n->saved[0], z, g, NULL));
+        break;
+    }
+    case CT_OP_sum: gi[0] = expand_to_input(ar, n, unreduce(ar, n, g)); break;
+    case CT_NODE_MEAN:
+        gi[0] = expand_to_input(ar, n, muls(ar, unreduce(ar, n, g), 1.0 / (double)reduced_count(n)));
+        break;
+    case CT_OP_prod: /* g * prod / x */
+        gi[0] = mul(ar, expand_to_input(ar, n, unreduce(ar, n, g)), dv(ar, unreduce(ar, n, n->saved[1]), n->saved[0]));
+        break;
+    case CT_OP_amax: case CT_OP_amin: { /* shared evenly among the extremes */
+        ct_tensor *mask = cmp(ar, CT_OP_eq, n->saved[0], unreduce(ar, n, n->saved[1]));
+        ct_tensor *fm = K(ar->fail ? NULL : ct_to_dtype(mask, g->dtype, false));
+        int64_t dims[CT_MAX_DIMS];
+        int nd = 0;
+        for (int d = 0; d < in->ndim; d++)
+            if (n->ints[1] & ((int64_t)1 << d)) dims[nd++] = d;
+        ct_tensor *cnt = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, fm, nd, dims, true, CT_UNDEFINED));
+        gi[0] = mul(ar, fm, dv(ar, unreduce(ar, n, g), cnt));
+        break;
+    }
+    case CT_NODE_MAXMIN_DIM: { /* ints: {dim, keepdim}; saved: indices */
+        int64_t dim = n->ints[0], len = in->sizes[dim];
+        ct_tensor *gk = n->ints[1] ? g : K(ar->fail ? NULL : ct_unsqueeze(g, dim));
+        ct_tensor *ik = n->ints[1] ? n->saved[0] : K(ar->fail ? NULL : ct_unsqueeze(n->saved[0], dim));
+        int64_t shape[CT_MAX_DIMS];
+        for (int d = 0; d < in->ndim; d++) shape[d] = d == dim ? len : 1;
+        ct_tensor *pos = K(ar->fail ? NULL : ct_arange(0, (double)len, 1, CT_INT64, ct_device_of(g)));
+        ct_tensor *posv = K(ar->fail ? NULL : ct_view(pos, in->ndim, shape));
+        gi[0] = masked(ar, expand_to_input(ar, n, gk), cmp(ar, CT_OP_eq, posv, ik));
+        break;
+    }
+    case CT_OP_cumsum: { /* reversed cumulative sum of g: total - cumsum(g) + g */
+        int64_t dim = n->ints[0];
+        ct_tensor *total = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, g, 1, &dim, true, CT_UNDEFINED));
+        ct_tensor *cs = K(ar->fail ? NULL : ct_cumulative(CT_OP_cumsum, g, dim, CT_UNDEFINED));
+        gi[0] = add(ar, sub(ar, total, cs), g);
+        break;
+    }
+    case CT_NODE_VIEW: gi[0] = K(ar->fail ? NULL : ct_reshape(g, in->ndim, in->sizes)); break;
+    case CT_NODE_PERMUTE: {
+        int64_t inv[CT_MAX_DIMS];
+        for (int d = 0; d < n->nints; d++) inv[n->ints[d]] = d;
+        gi[0] = K(ar->fail ? NULL : ct_permute(g, n->nints, inv));
+        break;
+    }
+    case CT_NODE_EXPAND: case CT_NODE_TO: case CT_NODE_CLONE: gi[0] = g; break;
+    case CT_NODE_SLICE: { /* ints: {select?, dim, start or index, stop, step} */
+        ct_tensor *z = K(ar->fail ? NULL : ct_full(in->ndim, in->sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)));
+        ct_tensor *part = n->ints[0] ? K(ar->fail ? NULL : ct_select(z, n->ints[1], n->ints[2]))
+                                     : K(ar->fail ? NULL : ct_slice(z, n->ints[1], n->ints[2], n->ints[3], n->ints[4]));
+        if (!ar->fail && ct_copy_(part, g) < 0) ar->fail = true;
+        gi[0] = z;
+        break;
+    }
+    case CT_NODE_MM: { /* a @ b (2-D or batched 3-D): g @ b^T, a^T @ g */
+        ct_tensor *a = n->saved[0], *b = n->saved[1];
+        if (n->next[0].node) gi[0] = K(ar->fail ? NULL : ct_matmul(g, K(ct_transpose(b, -2, -1))));
+        if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_matmul(K(ct_transpose(a, -2, -1)), g));
+        break;
+    }
+    case CT_NODE_ADDMM: { /* beta * input + alpha * a @ b */
+        ct_tensor *a = n->saved[0], *b = n->saved[1];
+        double beta = n->scalars[0].d, alpha = n->scalars[1].d;
+        gi[0] = beta == 1 ? g : muls(ar, g, beta);
+        if (n->next[1].node) gi[1] = muls(ar, K(ar->fail ? NULL : ct_mm(g, K(ct_transpose(b, 0, 1)))), alpha);
+        if (n->next[2].node) gi[2] = muls(ar, K(ar->fail ? NULL : ct_mm(K(ct_transpose(a, 0, 1)), g)), alpha);
+        break;
+    }
+    default:
+        return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
+    }
+    return ar->fail ? -1 : 0;
+}
+
+/* a gradient summed over the dims its input was broadcast along, in the input's dtype */
+static ct_tensor *to_input_shape(ct_tensor *g, const ct_shape *s) {
+    int lead = g->ndim - s->ndim;
+    int64_t dims[CT_MAX_DIMS];
+    int nd = 0;
+    for (int d = 0; d < g->ndim; d++)
+        if (d < lead || (s->sizes[d - lead] == 1 && g->sizes[d] != 1)) dims[nd++] = d;
+    ct_tensor *r = ct_incref(g);
+    if (nd > 0) {
+        ct_tensor *sum = ct_reduce(CT_RED_SUM, r, nd, dims, true, CT_UNDEFINED);
+        ct_decref(r);
+        if (!sum) return NULL;
+        r = ct_reshape(sum, s->ndim, s->sizes);
+        ct_decref(sum);
+        if (!r) return NULL;
+    } else if (lead < 0 || r->ndim != s->ndim) {
+        ct_tensor *v = ct_reshape(r, s->ndim, s->sizes);
+        ct_decref(r);
+        if (!v) return NULL;
+        r = v;
+    }
+    if (r->dtype != s->dtype && ct_is_floating(s->dtype)) {
+        ct_tensor *c = ct_to_dtype(r, s->dtype, false);
+        ct_decref(r);
+        r = c;
+    }
+    return r;
+}
+
+static int check_saved(const ct_node *n) {
+    for (int i = 0; i < n->nsaved; i++) {
+        const ct_tensor *t = n->saved[i];
+        if (t && t->storage->version != n->saved_version[i]) {
+            char shape[256];
+            return ct_error(CT_ERR_RUNTIME, "one of the variables needed for gradient computation has been modified by "
+                            "an inplace operation: [torch.%sTensor %s], which is output 0 of %s, is at version %lld; "
+                            "expected version %lld instead. Hint: enable anomaly detection to find the operation that "
+                            "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
+                            ct_dtype_infos[t->dtype].legacy, ct_shape_str(t->ndim, t->sizes, shape, 256),
+                            n->saved_owner[i] ? n->saved_owner[i] : n->name, (long long)t->storage->version,
+                            (long long)n->saved_version[i]);
+        }
+    }
+    return 0;
+}
+
+int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
+    if (check_saved(n) < 0) return -1;
+    arena ar = {.n = 0, .fail = false};
+    ct_tensor *gi[CT_NODE_MAX_INPUTS] = {NULL};
+    int rc;
+    int m = n->kind < CT_NUM_OPS ? save_mask(n->kind) : 0;
+    if (n->kind < CT_NUM_OPS && (m & ZERO)) {
+        gi[0] = zeros_like(&ar, grad);
+        rc = ar.fail ? -1 : 0;
+    } else if (n->kind == CT_OP_where || n->kind >= CT_NUM_OPS || n->kind == CT_OP_sum || n->kind == CT_OP_prod ||
+               n->kind == CT_OP_amax || n->kind == CT_OP_amin || n->kind == CT_OP_cumsum) {
+        rc = node_grad(&ar, n, grad, gi);
+    } else if (n->nnext == 1) {
+        rc = unary_grad(&ar, n, grad, gi);
+    } else if (n->nnext == 2) {
+        rc = binary_grad(&ar, n, grad, gi);
+    } else {
+        rc = ternary_grad(&ar, n, grad, gi);
+    }
+    for (int i = 0; i < n->nnext && rc == 0; i++) {
+        if (!gi[i] || !n->next[i].node) continue;
+        grads_out[i] = to_input_shape(gi[i], &n->in_shape[i]);
+        if (!grads_out[i]) rc = -1;
+    }
+    for (int i = 0; i < ar.n; i++) ct_decref(ar.t[i]);
+    if (rc < 0)
+        for (int i = 0; i < n->nnext; i++) {
+            ct_xdecref(grads_out[i]);
+            grads_out[i] = NULL;
+        }
+    return rc;
+}

@@ -1,0 +1,246 @@
+/* The backward engine: dependency counting over the graph, gradients summed
+ * per node, nodes run latest-first (by sequence number) once every gradient
+ * reaching them has arrived. Single-threaded. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctorch/ct_autograd.h"
+
+typedef struct {
+    ct_node *node;
+    int deps;          /* edges still to deliver a gradient here */
+    ct_tensor *grad;   /* sum of the gradients delivered so far */
+    int capture;       /* autograd.grad: index of the input this AccumulateGrad stands for, or -1 */
+} slot;
+
+typedef struct {
+    slot *slots;
+    int n, cap;
+} graph;
+
+static int find(const graph *g, const ct_node *n) {
+    for (int i = 0; i < g->n; i++)
+        if (g->slots[i].node == n) return i;
+    return -1;
+}
+
+/* every node reachable from n, with the number of edges into each */
+static int collect(graph *g, ct_node *root) {
+    ct_node **stack = malloc(sizeof(ct_node *) * 64);
+    int sp = 0, scap = 64;
+    if (!stack) return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
+    stack[sp++] = root;
+    if (find(g, root) < 0) {
+        if (g->n == g->cap) {
+            g->cap = g->cap ? g->cap * 2 : 64;
+            g->slots = realloc(g->slots, sizeof(slot) * (size_t)g->cap);
+        }
+        g->slots[g->n++] = (slot){root, 0, NULL, -1};
+    }
+    while (sp > 0) {
+        ct_node *n = stack[--sp];
+        for (int i = 0; i < n->nnext; i++) {
+            ct_node *m = n->next[i].node;
+            if (!m) continue;
+            int k = find(g, m);
+            if (k < 0) {
+                if (g->n == g->cap) {
+                    g->cap *= 2;
+                    g->slots = realloc(g->slots, sizeof(slot) * (size_t)g->cap);
+                }
+                g->slots[g->n++] = (slot){m, 0, NULL, -1};
+                k = g->n - 1;
+                if (sp == scap) {
+                    scap *= 2;
+                    stack = realloc(stack, sizeof(ct_node *) * (size_t)scap);
+                }
+                stack[sp++] = m;
+            }
+            g->slots[k].deps++;
+        }
+    }
+    free(stack);
+    return 0;
+}
+
+/* sum g into a slot (the first gradient is kept as it is) */
+static int deliver(slot *s, ct_tensor *g) {
+    if (!s->grad) {
+        s->grad = ct_incref(g);
+        return 0;
+    }
+    ct_tensor *sum = ct_binary(CT_OP_add, s->grad, g, NULL, NULL);
+    if (!sum) return -1;
+    ct_decref(s->grad);
+    s->grad = sum;
+    return 0;
+}
+
+/* AccumulateGrad: leaf.grad += g (a fresh tensor when create_graph keeps history) */
+static int accumulate(ct_tensor *leaf, ct_tensor *g, bool create_graph) {
+    if (!leaf->grad) {
+        /* keep g when nothing else holds it; otherwise a copy the user may modify freely */
+        leaf->grad = (g->refcount == 2 && g->storage->refcount == 1 && !create_graph) ? ct_incref(g) : ct_clone(g);
+        if (leaf->grad && !create_graph && leaf->grad->grad_fn) {
+            ct_node_decref(leaf->grad->grad_fn);
+            leaf->grad->grad_fn = NULL;
+        }
+        return leaf->grad ? 0 : -1;
+    }
+    if (create_graph) {
+        ct_tensor *sum = ct_binary(CT_OP_add, leaf->grad, g, NULL, NULL);
+        if (!sum) return -1;
+        ct_decref(leaf->grad);
+        leaf->grad = sum;
+        return 0;
+    }
+    ct_tensor *r = ct_binary(CT_OP_add, leaf->grad, g, NULL, leaf->grad);
+    ct_xdecref(r);
+    return r ? 0 : -1;
+}
+
+int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_roots, bool retain_graph,
+                bool create_graph, int ninputs, ct_tensor *const *inputs, ct_tensor **out) {
+    graph g = {NULL, 0, 0};
+    int rc = 0;
+    bool was_enabled = ct_grad_enabled();
+    ct_set_grad_enabled(create_graph);
+    for (int i = 0; i < ninputs; i++) out[i] = NULL;
+    /* the node each root's gradient enters: its grad_fn, or (a leaf root) an accumulator */
+    ct_node *entry[64];
+    if (nroots > 64) {
+        rc = ct_error(CT_ERR_RUNTIME, "backward: at most 64 outputs at once");
+        goto done;
+    }
+    for (int r = 0; r < nroots; r++) {
+        ct_tensor *t = roots[r];
+        if (!ct_requires_grad(t)) {
+            rc = ct_error(CT_ERR_RUNTIME, "element %d of tensors does not require grad and does not have a grad_fn", r);
+            goto done;
+        }
+        if (t->grad_fn) {
+            if (t->grad_fn->released) {
+                rc = ct_error(CT_ERR_RUNTIME, "Trying to backward through the graph a second time (or directly access "
+                              "saved tensors after they have already been freed). Saved intermediate values of the "
+                              "graph are freed when you call .backward() or autograd.grad(). Specify "
+                              "retain_graph=True if you need to backward through the graph a second time or if you "
+                              "need to access saved tensors after calling backward.");
+                goto done;
+            }
+            ct_node_incref(t->grad_fn);
+            entry[r] = t->grad_fn;
+        } else {
+            entry[r] = calloc(1, sizeof(ct_node));
+            if (!entry[r]) {
+                rc = ct_error(CT_ERR_NOMEM, "autograd: out of memory");
+                goto done;
+            }
+            entry[r]->refcount = 1;
+            entry[r]->kind = CT_NODE_ACCUMULATE;
+            entry[r]->name = "AccumulateGrad";
+            entry[r]->leaf = ct_incref(t);
+        }
+        if (collect(&g, entry[r]) < 0) {
+            rc = -1;
+            nroots = r + 1;
+            goto release_entries;
+        }
+    }
+    /* autograd.grad: capture the gradients that would reach these inputs */
+    for (int i = 0; i < ninputs; i++) {
+        for (int k = 0; k < g.n; k++) {
+            ct_node *n = g.slots[k].node;
+            bool hit = (n->kind == CT_NODE_ACCUMULATE && n->leaf == inputs[i]) ||
+                       (inputs[i]->grad_fn && n == inputs[i]->grad_fn && inputs[i]->grad_fn->kind != CT_NODE_ACCUMULATE);
+            if (hit) g.slots[k].capture = i;
+        }
+    }
+    for (int r = 0; r < nroots && rc == 0; r++) {
+        ct_tensor *gr = grad_roots && grad_roots[r] ? ct_incref(grad_roots[r])
+                                                    : ct_full(roots[r]->ndim, roots[r]->sizes, ct_scalar_i(1),
+                                                              roots[r]->dtype, ct_device_of(roots[r]));
+        if (!gr || deliver(&g.slots[find(&g, entry[r])], gr) < 0) rc = -1;
+        ct_xdecref(gr);
+    }
+    /* run: the ready node with the highest sequence number first */
+    while (rc == 0) {
+        int best = -1;
+        for (int k = 0; k < g.n; k++)
+            if (g.slots[k].deps == 0 && g.slots[k].node && (best < 0 || g.slots[k].node->seq > g.slots[best].node->seq))
+                best = k;
+        if (best < 0) break;
+        slot *s = &g.slots[best];
+        ct_node *n = s->node;
+        s->node = NULL;   /* done */
+        ct_tensor *grad = s->grad;
+        s->grad = NULL;
+        if (!grad) continue;   /* nothing reached this node */
+        if (s->capture >= 0 && ninputs > 0) {   /* autograd.grad: this input's gradient (summed over uses) */
+            ct_tensor **o = &out[s->capture];
+            if (*o) {
+                ct_tensor *sum = ct_binary(CT_OP_add, *o, grad, NULL, NULL);
+                if (!sum) rc = -1;
+                ct_decref(*o);
+                *o = sum;
+            } else {
+                *o = ct_incref(grad);
+            }
+            if (n->kind == CT_NODE_ACCUMULATE) {
+                ct_decref(grad);
+                continue;
+            }
+        }
+        if (n->kind == CT_NODE_ACCUMULATE) {
+            if (ninputs == 0 && accumulate(n->leaf, grad, create_graph) < 0) rc = -1;
+            ct_decref(grad);
+            continue;
+        }
+        if (n->released) {
+            ct_decref(grad);
+            rc = ct_error(CT_ERR_RUNTIME, "Trying to backward through the graph a second time (or directly access "
+                          "saved tensors after they have already been freed). Saved intermediate values of the graph "
+                          "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you "
+                          "need to backward through the graph a second time or if you need to access saved tensors "
+                          "after calling backward.");
+            break;
+        }
+        if (n->retain && ninputs == 0) {   /* retain_grad() on a non-leaf */
+            ct_tensor *keep = create_graph ? ct_incref(grad) : ct_clone(grad);
+            ct_xdecref(n->retain->grad);
+            n->retain->grad = keep;
+        }
+        ct_tensor *grads[CT_NODE_MAX_INPUTS] = {NULL};
+        rc = ct_derivative(n, grad, grads);
+        ct_decref(grad);
+        for (int i = 0; i < n->nnext; i++) {
+            ct_node *m = n->next[i].node;
+            if (!m) {
+                ct_xdecref(grads[i]);
+                continue;
+            }
+            int k = find(&g, m);
+            if (rc == 0 && grads[i] && deliver(&g.slots[k], grads[i]) < 0) rc = -1;
+            ct_xdecref(grads[i]);
+            g.slots[k].deps--;
+        }
+        if (!retain_graph) {   /* free what this node saved: a second backward is an error */
+            for (int i = 0; i < n->nsaved; i++) {
+                ct_xdecref(n->saved[i]);
+                n->saved[i] = NULL;
+            }
+            n->released = n->nsaved > 0;
+        }
+    }
+    for (int k = 0; k < g.n; k++) ct_xdecref(g.slots[k].grad);
+release_entries:
+    for (int r = 0; r < nroots; r++) ct_node_decref(entry[r]);
+done:
+    free(g.slots);
+    ct_set_grad_enabled(was_enabled);
+    if (rc < 0)
+        for (int i = 0; i < ninputs; i++) {
+            ct_xdecref(out[i]);
+            out[i] = NULL;
+        }
+    return rc;
+}

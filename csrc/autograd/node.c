@@ -1,0 +1,148 @@
+/* Graph nodes and the recording of differentiable ops (ct_autograd.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctorch/ct_autograd.h"
+
+static _Thread_local bool grad_disabled;   /* thread-local; zero-initialized means enabled */
+static int64_t next_seq;
+
+bool ct_grad_enabled(void) { return !grad_disabled; }
+void ct_set_grad_enabled(bool on) { grad_disabled = !on; }
+
+bool ct_requires_grad(const ct_tensor *t) { return t->requires_grad || t->grad_fn != NULL; }
+
+void ct_node_incref(ct_node *n) { __atomic_add_fetch(&n->refcount, 1, __ATOMIC_RELAXED); }
+
+static void release_saved(ct_node *n) {
+    for (int i = 0; i < n->nsaved; i++) {
+        ct_xdecref(n->saved[i]);
+        n->saved[i] = NULL;
+    }
+}
+
+void ct_node_decref(ct_node *n) {
+    if (__atomic_sub_fetch(&n->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
+    release_saved(n);
+    for (int i = 0; i < n->nnext; i++)
+        if (n->next[i].node) ct_node_decref(n->next[i].node);
+    ct_xdecref(n->leaf);
+    free(n);
+}
+
+static ct_node *node_new(int kind, const char *name) {
+    ct_node *n = calloc(1, sizeof *n);
+    if (!n) return ct_error_null(CT_ERR_NOMEM, "autograd: can't allocate a graph node");
+    n->refcount = 1;
+    n->kind = kind;
+    n->name = name;
+    n->seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
+    return n;
+}
+
+/* the edge gradients of t flow along: its grad_fn, or an AccumulateGrad of the leaf */
+static int edge_of(ct_tensor *t, ct_edge *e) {
+    e->node = NULL;
+    e->input_nr = 0;
+    if (!ct_requires_grad(t)) return 0;
+    if (t->grad_fn) {
+        ct_node_incref(t->grad_fn);
+        e->node = t->grad_fn;
+        return 0;
+    }
+    ct_node *acc = node_new(CT_NODE_ACCUMULATE, "AccumulateGrad");
+    if (!acc) return -1;
+    acc->leaf = ct_incref(t);
+    e->node = acc;
+    return 0;
+}
+
+bool ct_record_needed(int nin, ct_tensor *const *inputs) {
+    if (grad_disabled) return false;
+    for (int i = 0; i < nin; i++)
+        if (inputs[i] && ct_requires_grad(inputs[i])) return true;
+    return false;
+}
+
+ct_node *ct_record_begin(int kind, const char *name, int nin, ct_tensor *const *inputs) {
+    ct_node *n = node_new(kind, name);
+    if (!n) return NULL;
+    n->nnext = nin;
+    for (int i = 0; i < nin; i++) {
+        if (!inputs[i]) continue;
+        n->in_shape[i].ndim = inputs[i]->ndim;
+        n->in_shape[i].dtype = inputs[i]->dtype;
+        memcpy(n->in_shape[i].sizes, inputs[i]->sizes, sizeof(int64_t) * (size_t)inputs[i]->ndim);
+        if (edge_of(inputs[i], &n->next[i]) < 0) {
+            ct_node_decref(n);
+            return NULL;
+        }
+    }
+    return n;
+}
+
+int ct_record_save(ct_node *n, ct_tensor *t) {
+    if (n->nsaved >= CT_NODE_MAX_SAVED) return ct_error(CT_ERR_RUNTIME, "autograd: too many saved tensors");
+    ct_tensor *a = ct_alias(t);   /* same memory, no history: no reference cycle */
+    if (!a) return -1;
+    int k = n->nsaved++;
+    n->saved[k] = a;
+    n->saved_version[k] = t->storage->version;
+    n->saved_owner[k] = t->grad_fn ? t->grad_fn->name : NULL;
+    return 0;
+}
+
+void ct_record_finish(ct_node *n, ct_tensor *result) {
+    if (result->grad_fn) ct_node_decref(result->grad_fn);   /* an in-place op: new history */
+    result->grad_fn = n;
+}
+
+int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, ct_tensor *result, int nsave,
+                 ct_tensor *const *save, const ct_scalar *scalars, int nscalars, const int64_t *ints, int nints) {
+    if (!ct_record_needed(nin, inputs)) return 0;
+    ct_node *n = ct_record_begin(kind, name, nin, inputs);
+    if (!n) return -1;
+    for (int i = 0; i < nsave; i++)
+        if (ct_record_save(n, save[i]) < 0) {
+            ct_node_decref(n);
+            return -1;
+        }
+    for (int i = 0; i < nscalars && i < 2; i++) n->scalars[i] = scalars[i];
+    for (int i = 0; i < nints && i < CT_MAX_DIMS + 2; i++) n->ints[i] = ints[i];
+    n->nints = nints;
+    ct_record_finish(n, result);
+    return 0;
+}
+
+int ct_inplace_check(ct_tensor *t) {
+    if (!grad_disabled && t->requires_grad && !t->grad_fn)
+        return ct_error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+    return 0;
+}
+
+/* "AddBackward0" from "add", "ClampMinBackward0" from "clamp_min" */
+const char *ct_op_backward_name(int op) {
+    static char names[CT_NUM_OPS][48];
+    static int ready;
+    if (!ready) {
+        for (int k = 0; k < CT_NUM_OPS; k++) {
+            const char *src = ct_op_name(k);
+            if (!strcmp(src, "lerp_scalar")) src = "lerp";
+            char *d = names[k];
+            bool up = true;
+            for (; *src && d < names[k] + 36; src++) {
+                if (*src == '_') {
+                    up = true;
+                    continue;
+                }
+                *d++ = up ? (char)toupper((unsigned char)*src) : *src;
+                up = false;
+            }
+            snprintf(d, 12, "Backward%d", k == CT_OP_lerp ? 1 : 0);
+        }
+        ready = 1;
+    }
+    return op >= 0 && op < CT_NUM_OPS ? names[op] : "UnknownBackward0";
+}

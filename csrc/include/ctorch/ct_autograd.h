@@ -1,0 +1,105 @@
+/* Autograd: graph nodes, recording of differentiable ops, the engine.
+ *
+ * A tensor produced by a differentiable op while grad mode is on points to
+ * the node (grad_fn) that computes its inputs' gradients from its own; the
+ * node's edges lead to the inputs' nodes (AccumulateGrad for leaves). Saved
+ * tensors are aliases without history (no reference cycles) and remember the
+ * storage version they were saved at. */
+#ifndef CT_AUTOGRAD_H
+#define CT_AUTOGRAD_H
+
+#include "ct_ops.h"
+#include "ct_tensor.h"
+
+#define CT_NODE_MAX_INPUTS 3
+#define CT_NODE_MAX_SAVED 4
+
+/* node kinds beyond the op ids of ops.def */
+enum {
+    CT_NODE_ACCUMULATE = CT_NUM_OPS,   /* AccumulateGrad: adds into a leaf's .grad */
+    CT_NODE_VIEW,                      /* view/reshape/flatten/squeeze...: reshape the gradient back */
+    CT_NODE_PERMUTE,
+    CT_NODE_EXPAND,
+    CT_NODE_SLICE,                     /* narrow/select/slice/basic indexing */
+    CT_NODE_TO,                        /* dtype conversion */
+    CT_NODE_CLONE,
+    CT_NODE_MEAN,
+    CT_NODE_MAXMIN_DIM,                /* values of max/min(dim) */
+    CT_NODE_MM,                        /* mm, bmm, batched matmul */
+    CT_NODE_ADDMM,
+};
+
+typedef struct ct_node ct_node;
+
+typedef struct {
+    ct_node *node;   /* NULL: that input needs no gradient */
+    int input_nr;
+} ct_edge;
+
+typedef struct {
+    int ndim;
+    int64_t sizes[CT_MAX_DIMS];
+    ct_dtype dtype;
+} ct_shape;
+
+struct ct_node {
+    int64_t refcount;
+    int kind;                          /* ct_op_id or CT_NODE_* */
+    const char *name;                  /* PyTorch's name: "AddBackward0" */
+    int64_t seq;                       /* creation order: later nodes run first */
+    int nnext;
+    ct_edge next[CT_NODE_MAX_INPUTS];
+    ct_shape in_shape[CT_NODE_MAX_INPUTS];   /* shapes and dtypes of the inputs */
+    int nsaved;
+    ct_tensor *saved[CT_NODE_MAX_SAVED];
+    int64_t saved_version[CT_NODE_MAX_SAVED];
+    const char *saved_owner[CT_NODE_MAX_SAVED];   /* for the in-place error: the op that made it */
+    ct_scalar scalars[2];
+    int64_t ints[CT_MAX_DIMS + 2];
+    int nints;
+    bool released;                     /* saved tensors freed by a backward without retain_graph */
+    ct_tensor *leaf;                   /* AccumulateGrad: the leaf (owned) */
+    ct_tensor *retain;                 /* a non-leaf output that retains its grad (borrowed; cleared when freed) */
+};
+
+/* ---- grad mode (thread-local) ---- */
+bool ct_grad_enabled(void);
+void ct_set_grad_enabled(bool on);
+
+/* ---- nodes ---- */
+void ct_node_incref(ct_node *n);
+void ct_node_decref(ct_node *n);
+bool ct_requires_grad(const ct_tensor *t);   /* a leaf asking for it, or made by recorded ops */
+
+/* whether an op over inputs (any may be NULL) is recorded: grad mode is on
+ * and some input requires grad */
+bool ct_record_needed(int nin, ct_tensor *const *inputs);
+/* start recording kind over inputs (when ct_record_needed); NULL on error */
+ct_node *ct_record_begin(int kind, const char *name, int nin, ct_tensor *const *inputs);
+/* save a tensor for the backward formula (an alias without history) */
+int ct_record_save(ct_node *n, ct_tensor *t);
+/* attach the node to the op's result (takes over the node reference) */
+void ct_record_finish(ct_node *n, ct_tensor *result);
+/* the node a differentiable op's result points to, for an op ct_ops already
+ * computed: one call for the common case */
+int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, ct_tensor *result, int nsave,
+                 ct_tensor *const *save, const ct_scalar *scalars, int nscalars, const int64_t *ints, int nints);
+/* an in-place op wrote into t: checks (leaf requiring grad) before, history after */
+int ct_inplace_check(ct_tensor *t);
+const char *ct_op_backward_name(int op);
+
+/* ---- the engine ---- */
+/* gradients of roots (with grad_roots, NULL meaning ones) reach the leaves'
+ * .grad; or, when ninputs > 0, are returned for inputs instead (autograd.grad;
+ * out[i] NULL when an input is unreachable) */
+int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_roots, bool retain_graph,
+                bool create_graph, int ninputs, ct_tensor *const *inputs, ct_tensor **out);
+
+/* the derivative of one node (autograd/derivatives.c): grads for its inputs */
+int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out);
+/* which of its inputs (bits 1, 2, 4) and output (8) an elementwise op saves;
+ * 16: not differentiable; 32: zero gradient */
+int ct_elementwise_saves(int op);
+enum { CT_SAVE_X = 1, CT_SAVE_Y = 2, CT_SAVE_Z = 4, CT_SAVE_OUT = 8, CT_NODIFF = 16, CT_ZERO_GRAD = 32 };
+
+#endif
