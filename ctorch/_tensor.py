@@ -59,6 +59,15 @@ class Tensor(_C._TensorBase):
             return self
         return iter([self[i] for i in range(self.shape[0] - 1, -1, -1)])
 
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' .grad."""
+        from . import autograd
+
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        raise NotImplementedError("Tensor.register_hook is not supported yet")
+
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """The legacy type string ('torch.FloatTensor'), or a copy converted to a type."""
         if dtype is None:
@@ -79,6 +88,8 @@ class Tensor(_C._TensorBase):
         """A NumPy array sharing this tensor's memory."""
         import numpy as np
 
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.dtype == _C.bfloat16:
             raise TypeError("Got unsupported ScalarType BFloat16")
         if self.is_cuda:

@@ -383,10 +383,24 @@ static int check_saved(const ct_node *n) {
 int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
     if (check_saved(n) < 0) return -1;
     arena ar = {.n = 0, .fail = false};
+    /* a create_graph backward differentiates through saved outputs too: they
+     * get this node as history while the formula runs */
+    ct_tensor *kept_output[CT_NODE_MAX_SAVED] = {NULL};
+    for (int k = 0; k < n->nsaved && ct_grad_enabled(); k++) {
+        if (!n->saved_is_output[k] || !n->saved[k]) continue;
+        ct_tensor *a = keep(&ar, ct_alias(n->saved[k]));
+        if (!a) break;
+        ct_node_incref(n);
+        a->grad_fn = n;
+        kept_output[k] = n->saved[k];
+        n->saved[k] = a;
+    }
     ct_tensor *gi[CT_NODE_MAX_INPUTS] = {NULL};
     int rc;
     int m = n->kind < CT_NUM_OPS ? save_mask(n->kind) : 0;
-    if (n->kind < CT_NUM_OPS && (m & ZERO)) {
+    if (ar.fail) {
+        rc = -1;
+    } else if (n->kind < CT_NUM_OPS && (m & ZERO)) {
         gi[0] = zeros_like(&ar, grad);
         rc = ar.fail ? -1 : 0;
     } else if (n->kind == CT_OP_where || n->kind >= CT_NUM_OPS || n->kind == CT_OP_sum || n->kind == CT_OP_prod ||
@@ -404,6 +418,8 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
         grads_out[i] = to_input_shape(gi[i], &n->in_shape[i]);
         if (!grads_out[i]) rc = -1;
     }
+    for (int k = 0; k < n->nsaved; k++)
+        if (kept_output[k]) n->saved[k] = kept_output[k];
     for (int i = 0; i < ar.n; i++) ct_decref(ar.t[i]);
     if (rc < 0)
         for (int i = 0; i < n->nnext; i++) {

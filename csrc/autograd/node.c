@@ -83,12 +83,13 @@ ct_node *ct_record_begin(int kind, const char *name, int nin, ct_tensor *const *
     return n;
 }
 
-int ct_record_save(ct_node *n, ct_tensor *t) {
+int ct_record_save(ct_node *n, ct_tensor *t, bool is_output) {
     if (n->nsaved >= CT_NODE_MAX_SAVED) return ct_error(CT_ERR_RUNTIME, "autograd: too many saved tensors");
-    ct_tensor *a = ct_alias(t);   /* same memory, no history: no reference cycle */
+    ct_tensor *a = is_output ? ct_alias(t) : ct_incref(t);   /* an output's alias has no history: no cycle */
     if (!a) return -1;
     int k = n->nsaved++;
     n->saved[k] = a;
+    n->saved_is_output[k] = is_output;
     n->saved_version[k] = t->storage->version;
     n->saved_owner[k] = t->grad_fn ? t->grad_fn->name : NULL;
     return 0;
@@ -105,7 +106,7 @@ int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, 
     ct_node *n = ct_record_begin(kind, name, nin, inputs);
     if (!n) return -1;
     for (int i = 0; i < nsave; i++)
-        if (ct_record_save(n, save[i]) < 0) {
+        if (ct_record_save(n, save[i], save[i] == result) < 0) {
             ct_node_decref(n);
             return -1;
         }

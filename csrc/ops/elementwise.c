@@ -139,7 +139,7 @@ static int record_begin(int op, int n, ct_tensor *const *inputs, ct_tensor *out,
     if (op == CT_OP_pow && inputs[1]->is_wrapped_number) name = "PowBackward0";
     if (!(*node = ct_record_begin(op, name, n, inputs))) return -1;
     for (int i = 0; i < n; i++)
-        if ((saves & (1 << i)) && ct_record_save(*node, inputs[i]) < 0) {
+        if ((saves & (1 << i)) && ct_record_save(*node, inputs[i], false) < 0) {
             ct_node_decref(*node);
             *node = NULL;
             return -1;
@@ -148,7 +148,7 @@ static int record_begin(int op, int n, ct_tensor *const *inputs, ct_tensor *out,
 }
 
 static ct_tensor *record_finish(int op, ct_node *node, ct_tensor *res, const ct_scalar *params, int nparams) {
-    if ((ct_elementwise_saves(op) & CT_SAVE_OUT) && ct_record_save(node, res) < 0) {
+    if ((ct_elementwise_saves(op) & CT_SAVE_OUT) && ct_record_save(node, res, true) < 0) {
         ct_node_decref(node);
         ct_decref(res);
         return NULL;

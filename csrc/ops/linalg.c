@@ -90,7 +90,8 @@ static ct_tensor *drop_batch(ct_tensor *r) {
 static ct_tensor *record_product(ct_tensor *r, int kind, const char *name, int nin, ct_tensor *const *inputs,
                                  ct_tensor *a, ct_tensor *b, const ct_scalar *scalars) {
     ct_tensor *save[2] = {a, b};
-    if (r && ct_is_floating(r->dtype) && ct_record_op(kind, name, nin, inputs, r, 2, save, scalars, 2, NULL, 0) < 0) {
+    if (r && ct_is_floating(r->dtype) &&
+        ct_record_op(kind, name, nin, inputs, r, 2, save, scalars, scalars ? 2 : 0, NULL, 0) < 0) {
         ct_decref(r);
         return NULL;
     }

@@ -318,16 +318,20 @@ static int parse_factory_opts(const char *fname, PyObject *const *kwvals, PyObje
         PyErr_SetString(PyExc_RuntimeError, "Only Tensors of floating point and complex dtype can require gradients");
         return -1;
     }
-    if (o->requires_grad) {
-        PyErr_SetString(PyExc_NotImplementedError, "requires_grad=True: autograd is not part of ctorch yet");
-        return -1;
-    }
     return 0;
 }
 
 /* the result of a factory; out= receives the values when given */
 static PyObject *factory_result(ct_tensor *t, const factory_opts *o) {
     if (!t) return ct_raise();
+    if (o->requires_grad) {
+        if (!ct_is_floating(t->dtype)) {
+            ct_decref(t);
+            return PyErr_Format(PyExc_RuntimeError, "Only Tensors of floating point and complex dtype can require "
+                                "gradients");
+        }
+        t->requires_grad = true;
+    }
     if (o->out) {
         if (!ct_is_tensor(o->out)) {
             ct_decref(t);

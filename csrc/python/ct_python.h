@@ -70,6 +70,17 @@ ct_tensor *ct_operand(PyObject *o);
 /* a tensor argument (borrowed) or TypeError */
 ct_tensor *ct_arg_tensor(const char *fname, const char *name, PyObject *o);
 
+/* ---- autograd attributes (autograd.c) ---- */
+PyObject *ct_get_requires_grad(PyObject *self, void *c);
+int ct_set_requires_grad(PyObject *self, PyObject *value, void *c);
+PyObject *ct_get_grad(PyObject *self, void *c);
+int ct_set_grad(PyObject *self, PyObject *value, void *c);
+PyObject *ct_get_grad_fn(PyObject *self, void *c);
+PyObject *ct_get_is_leaf(PyObject *self, void *c);
+PyObject *ct_get_retains_grad(PyObject *self, void *c);
+extern PyMethodDef ct_autograd_methods[], ct_autograd_functions[];
+int ct_autograd_init(PyObject *module);
+
 /* ---- method tables assembled by tensor.c and module.c ---- */
 extern PyMethodDef ct_math_methods[], ct_math_functions[];
 extern PyMethodDef ct_reduce_methods[], ct_reduce_functions[];

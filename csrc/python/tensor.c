@@ -129,6 +129,11 @@ static PyGetSetDef tensor_getset[] = {
     {"T", get_T, NULL, NULL, NULL},
     {"mT", get_mT, NULL, NULL, NULL},
     {"data", get_data, set_data, NULL, NULL},
+    {"requires_grad", ct_get_requires_grad, ct_set_requires_grad, NULL, NULL},
+    {"grad", ct_get_grad, ct_set_grad, NULL, NULL},
+    {"grad_fn", ct_get_grad_fn, NULL, NULL, NULL},
+    {"is_leaf", ct_get_is_leaf, NULL, NULL, NULL},
+    {"retains_grad", ct_get_retains_grad, NULL, NULL, NULL},
     {NULL},
 };
 
@@ -169,7 +174,7 @@ static PyMethodDef *all_methods;
 static int collect_methods(void) {
     extern PyMethodDef ct_dlpack_methods[];
     PyMethodDef *tables[] = {ct_math_methods, ct_reduce_methods, ct_shape_methods, ct_create_methods,
-                             ct_dlpack_methods};
+                             ct_dlpack_methods, ct_autograd_methods};
     size_t n = 0;
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
         for (PyMethodDef *m = tables[i]; m->ml_name; m++) n++;

@@ -2,9 +2,12 @@
  *
  * A tensor produced by a differentiable op while grad mode is on points to
  * the node (grad_fn) that computes its inputs' gradients from its own; the
- * node's edges lead to the inputs' nodes (AccumulateGrad for leaves). Saved
- * tensors are aliases without history (no reference cycles) and remember the
- * storage version they were saved at. */
+ * node's edges lead to the inputs' nodes (AccumulateGrad for leaves). A node
+ * keeps the input tensors it saved (with their history, for create_graph);
+ * a saved output is kept as an alias without history, since the output owns
+ * the node (no reference cycle), and gets the node back only while a
+ * create_graph backward uses it. Each saved tensor remembers the storage
+ * version it was saved at. */
 #ifndef CT_AUTOGRAD_H
 #define CT_AUTOGRAD_H
 
@@ -54,6 +57,7 @@ struct ct_node {
     ct_tensor *saved[CT_NODE_MAX_SAVED];
     int64_t saved_version[CT_NODE_MAX_SAVED];
     const char *saved_owner[CT_NODE_MAX_SAVED];   /* for the in-place error: the op that made it */
+    bool saved_is_output[CT_NODE_MAX_SAVED];
     ct_scalar scalars[2];
     int64_t ints[CT_MAX_DIMS + 2];
     int nints;
@@ -76,12 +80,12 @@ bool ct_requires_grad(const ct_tensor *t);   /* a leaf asking for it, or made by
 bool ct_record_needed(int nin, ct_tensor *const *inputs);
 /* start recording kind over inputs (when ct_record_needed); NULL on error */
 ct_node *ct_record_begin(int kind, const char *name, int nin, ct_tensor *const *inputs);
-/* save a tensor for the backward formula (an alias without history) */
-int ct_record_save(ct_node *n, ct_tensor *t);
+/* save a tensor for the backward formula; is_output: t is the op's result */
+int ct_record_save(ct_node *n, ct_tensor *t, bool is_output);
 /* attach the node to the op's result (takes over the node reference) */
 void ct_record_finish(ct_node *n, ct_tensor *result);
-/* the node a differentiable op's result points to, for an op ct_ops already
- * computed: one call for the common case */
+/* record an op ct_ops already computed, in one call: entries of save equal
+ * to result are saved as the output */
 int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, ct_tensor *result, int nsave,
                  ct_tensor *const *save, const ct_scalar *scalars, int nscalars, const int64_t *ints, int nints);
 /* an in-place op wrote into t: checks (leaf requiring grad) before, history after */

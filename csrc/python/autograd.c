@@ -1,0 +1,312 @@
+/* Autograd for Python: a tensor's requires_grad / grad / grad_fn, backward(),
+ * the grad-mode switch, and graph nodes as Python objects. */
+#include "ct_python.h"
+#include "ctorch/ct_autograd.h"
+
+/* ---- graph nodes as Python objects (t.grad_fn) ---- */
+typedef struct {
+    PyObject_HEAD
+    ct_node *node;
+} CTNode;
+
+static PyTypeObject CTNodeType;
+
+static PyObject *node_wrap(ct_node *n) {
+    if (!n) Py_RETURN_NONE;
+    CTNode *o = PyObject_New(CTNode, &CTNodeType);
+    if (!o) return NULL;
+    ct_node_incref(n);
+    o->node = n;
+    return (PyObject *)o;
+}
+
+static void node_dealloc(PyObject *self) {
+    ct_node_decref(((CTNode *)self)->node);
+    PyObject_Free(self);
+}
+
+static PyObject *node_repr(PyObject *self) {
+    return PyUnicode_FromFormat("<%s object at %p>", ((CTNode *)self)->node->name, (void *)self);
+}
+
+static PyObject *node_name(PyObject *self, PyObject *unused) { return PyUnicode_FromString(((CTNode *)self)->node->name); }
+
+static PyObject *node_next_functions(PyObject *self, void *unused) {
+    ct_node *n = ((CTNode *)self)->node;
+    PyObject *t = PyTuple_New(n->nnext);
+    for (int i = 0; t && i < n->nnext; i++) {
+        PyObject *item = Py_BuildValue("(Ni)", node_wrap(n->next[i].node), n->next[i].input_nr);
+        if (!item) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, item);
+    }
+    return t;
+}
+
+static PyObject *node_variable(PyObject *self, void *unused) {
+    ct_node *n = ((CTNode *)self)->node;
+    if (!n->leaf) return PyErr_Format(PyExc_AttributeError, "'%s' object has no attribute 'variable'", n->name);
+    return ct_wrap(ct_incref(n->leaf));
+}
+
+static PyObject *node_richcompare(PyObject *a, PyObject *b, int op) {
+    if (!PyObject_TypeCheck(b, &CTNodeType) || (op != Py_EQ && op != Py_NE)) Py_RETURN_NOTIMPLEMENTED;
+    bool eq = ((CTNode *)a)->node == ((CTNode *)b)->node;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static Py_hash_t node_hash(PyObject *self) { return (Py_hash_t)(((size_t)((CTNode *)self)->node) >> 4); }
+
+static PyMethodDef node_methods[] = {{"name", node_name, METH_NOARGS, NULL}, {NULL}};
+static PyGetSetDef node_getset[] = {
+    {"next_functions", node_next_functions, NULL, NULL, NULL},
+    {"variable", node_variable, NULL, NULL, NULL},
+    {NULL},
+};
+
+static PyTypeObject CTNodeType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ctorch._C._Node",
+    .tp_basicsize = sizeof(CTNode),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = node_dealloc,
+    .tp_repr = node_repr,
+    .tp_methods = node_methods,
+    .tp_getset = node_getset,
+    .tp_richcompare = node_richcompare,
+    .tp_hash = node_hash,
+};
+
+/* ---- tensor attributes ---- */
+PyObject *ct_get_requires_grad(PyObject *self, void *c) { return PyBool_FromLong(ct_requires_grad(ct_unwrap(self))); }
+
+static int set_flag(ct_tensor *t, bool on) {
+    if (t->grad_fn) {
+        PyErr_SetString(PyExc_RuntimeError, on ? "you can only change requires_grad flags of leaf variables."
+                                              : "you can only change requires_grad flags of leaf variables. If you want "
+                                                "to use a computed variable in a subgraph that doesn't require "
+                                                "differentiation use var_no_grad = var.detach().");
+        return -1;
+    }
+    if (on && !ct_is_floating(t->dtype)) {
+        PyErr_SetString(PyExc_RuntimeError, "only Tensors of floating point dtype can require gradients");
+        return -1;
+    }
+    t->requires_grad = on;
+    return 0;
+}
+
+int ct_set_requires_grad(PyObject *self, PyObject *value, void *c) {
+    if (!value) {
+        PyErr_SetString(PyExc_TypeError, "can't delete requires_grad");
+        return -1;
+    }
+    int on = PyObject_IsTrue(value);
+    return on < 0 ? -1 : set_flag(ct_unwrap(self), on);
+}
+
+PyObject *ct_get_grad(PyObject *self, void *c) {
+    ct_tensor *g = ct_unwrap(self)->grad;
+    if (!g) Py_RETURN_NONE;
+    return ct_wrap(ct_incref(g));
+}
+
+int ct_set_grad(PyObject *self, PyObject *value, void *c) {
+    ct_tensor *t = ct_unwrap(self);
+    if (value && value != Py_None) {
+        if (!ct_is_tensor(value)) {
+            PyErr_Format(PyExc_TypeError, "assigned grad expected to be a Tensor or None but got grad of type %s",
+                         Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        ct_tensor *g = ct_unwrap(value);
+        if (g->ndim != t->ndim || memcmp(g->sizes, t->sizes, sizeof(int64_t) * (size_t)t->ndim)) {
+            PyErr_SetString(PyExc_RuntimeError, "assigned grad has data of a different size");
+            return -1;
+        }
+        if (g->dtype != t->dtype) {
+            PyErr_SetString(PyExc_RuntimeError, "assigned grad has data of a different type");
+            return -1;
+        }
+        ct_incref(g);
+        ct_xdecref(t->grad);
+        t->grad = g;
+        return 0;
+    }
+    ct_xdecref(t->grad);
+    t->grad = NULL;
+    return 0;
+}
+
+PyObject *ct_get_grad_fn(PyObject *self, void *c) { return node_wrap(ct_unwrap(self)->grad_fn); }
+PyObject *ct_get_is_leaf(PyObject *self, void *c) { return PyBool_FromLong(ct_unwrap(self)->grad_fn == NULL); }
+PyObject *ct_get_retains_grad(PyObject *self, void *c) {
+    ct_tensor *t = ct_unwrap(self);
+    return PyBool_FromLong(t->grad_fn && t->grad_fn->retain == t);
+}
+
+/* ---- methods ---- */
+static PyObject *m_detach(PyObject *self, PyObject *unused) { return ct_wrap(ct_alias(ct_unwrap(self))); }
+
+static PyObject *m_detach_(PyObject *self, PyObject *unused) {
+    ct_tensor *t = ct_unwrap(self);
+    if (t->grad_fn) {
+        ct_node_decref(t->grad_fn);
+        t->grad_fn = NULL;
+    }
+    t->requires_grad = false;
+    Py_INCREF(self);
+    return self;
+}
+
+static PyObject *m_requires_grad_(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"requires_grad", NULL};
+    PyObject *a[1];
+    bool on;
+    if (ct_parse("requires_grad_", args, nargs, kwnames, names, 1, a) < 0 ||
+        ct_arg_bool("requires_grad_", "requires_grad", a[0], true, &on) < 0 || set_flag(ct_unwrap(self), on) < 0)
+        return NULL;
+    Py_INCREF(self);
+    return self;
+}
+
+static PyObject *m_retain_grad(PyObject *self, PyObject *unused) {
+    ct_tensor *t = ct_unwrap(self);
+    if (!ct_requires_grad(t))
+        return PyErr_Format(PyExc_RuntimeError, "can't retain_grad on Tensor that has requires_grad=False");
+    if (t->grad_fn) t->grad_fn->retain = t;   /* leaves keep their grad anyway */
+    Py_RETURN_NONE;
+}
+
+/* tensors from a tensor or a sequence of tensors (None entries allowed when allow_none) */
+static int tensor_list(const char *fname, PyObject *o, ct_tensor **out, int max, bool allow_none) {
+    if (ct_is_tensor(o)) {
+        out[0] = ct_unwrap(o);
+        return 1;
+    }
+    PyObject *seq = PySequence_Fast(o, "expected a Tensor or a sequence of Tensors");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > max) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_RuntimeError, "%s: at most %d tensors at once", fname, max);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *x = PySequence_Fast_GET_ITEM(seq, i);
+        if (x == Py_None && allow_none) {
+            out[i] = NULL;
+        } else if (ct_is_tensor(x)) {
+            out[i] = ct_unwrap(x);
+        } else {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_TypeError, "%s: expected a Tensor, got %s", fname, Py_TYPE(x)->tp_name);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return (int)n;
+}
+
+/* default gradients: ones for 1-element outputs, else PyTorch's error */
+static int check_implicit(ct_tensor *const *outs, ct_tensor **grads, int n) {
+    for (int i = 0; i < n; i++) {
+        if (grads[i]) continue;
+        if (ct_numel(outs[i]) != 1) {
+            PyErr_SetString(PyExc_RuntimeError, "grad can be implicitly created only for scalar outputs");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, allow_unused, accumulate):
+ * accumulate=True is Tensor.backward / autograd.backward (grads land in .grad),
+ * False is autograd.grad (returns a tuple) */
+static PyObject *f_run_backward(PyObject *m, PyObject *args) {
+    PyObject *tensors, *grad_tensors, *inputs;
+    int retain, create, allow_unused, accumulate_grads;
+    if (!PyArg_ParseTuple(args, "OOppOpp:_run_backward", &tensors, &grad_tensors, &retain, &create, &inputs,
+                          &allow_unused, &accumulate_grads))
+        return NULL;
+    ct_tensor *outs[64], *grads[64] = {NULL}, *ins[64];
+    int n = tensor_list("backward", tensors, outs, 64, false), ng = 0, ni = 0;
+    if (n < 0) return NULL;
+    if (grad_tensors != Py_None && (ng = tensor_list("backward", grad_tensors, grads, 64, true)) < 0) return NULL;
+    if (ng > 0 && ng != n)
+        return PyErr_Format(PyExc_RuntimeError, "grad_tensors has %d entries but there are %d tensors", ng, n);
+    if (check_implicit(outs, grads, n) < 0) return NULL;
+    if (inputs != Py_None && (ni = tensor_list("backward", inputs, ins, 64, false)) < 0) return NULL;
+    for (int i = 0; i < n; i++)
+        if (!ct_requires_grad(outs[i]))
+            return PyErr_Format(PyExc_RuntimeError, "element %d of tensors does not require grad and does not have a "
+                                "grad_fn", i);
+    ct_tensor *res[64] = {NULL};
+    if (ct_backward(n, outs, grads, retain, create, ni, ins, res) < 0) return ct_raise();
+    if (accumulate_grads) {   /* backward(inputs=...): into those tensors' .grad only */
+        int rc = 0;
+        for (int i = 0; i < ni; i++) {
+            if (!res[i]) continue;
+            ct_tensor *t = ins[i];
+            if (rc == 0) {
+                ct_tensor *sum = t->grad ? ct_binary(CT_OP_add, t->grad, res[i], NULL, NULL) : ct_clone(res[i]);
+                if (!sum) rc = -1;
+                else {
+                    ct_xdecref(t->grad);
+                    t->grad = sum;
+                }
+            }
+            ct_decref(res[i]);
+        }
+        if (rc < 0) return ct_raise();
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyTuple_New(ni);
+    for (int i = 0; i < ni; i++) {
+        if (!res[i] && !allow_unused) {
+            for (int j = i; j < ni; j++) ct_xdecref(res[j]);
+            Py_XDECREF(out);
+            return PyErr_Format(PyExc_RuntimeError, "One of the differentiated Tensors appears to not have been used in "
+                                "the graph. Set allow_unused=True if this is the desired behavior.");
+        }
+        PyObject *v = res[i] ? ct_wrap(res[i]) : (Py_INCREF(Py_None), Py_None);
+        if (!v || !out) {
+            for (int j = i + 1; j < ni; j++) ct_xdecref(res[j]);
+            Py_XDECREF(v);
+            Py_XDECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, i, v);
+    }
+    return out;
+}
+
+static PyObject *f_set_grad_enabled(PyObject *m, PyObject *arg) {
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    ct_set_grad_enabled(on);
+    Py_RETURN_NONE;
+}
+
+static PyObject *f_is_grad_enabled(PyObject *m, PyObject *unused) { return PyBool_FromLong(ct_grad_enabled()); }
+
+PyMethodDef ct_autograd_methods[] = {
+    {"detach", m_detach, METH_NOARGS, NULL},
+    {"detach_", m_detach_, METH_NOARGS, NULL},
+    {"requires_grad_", (PyCFunction)(void (*)(void))m_requires_grad_, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"retain_grad", m_retain_grad, METH_NOARGS, NULL},
+    {NULL},
+};
+
+PyMethodDef ct_autograd_functions[] = {
+    {"_run_backward", f_run_backward, METH_VARARGS, NULL},
+    {"_set_grad_enabled", f_set_grad_enabled, METH_O, NULL},
+    {"is_grad_enabled", f_is_grad_enabled, METH_NOARGS, NULL},
+    {NULL},
+};
+
+int ct_autograd_init(PyObject *module) {
+    if (PyType_Ready(&CTNodeType) < 0) return -1;
+    return PyModule_AddObjectRef(module, "_Node", (PyObject *)&CTNodeType);
+}
