@@ -428,3 +428,21 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
         }
     return rc;
 }
+
+/* the ops with a derivative here, by their Python names (exported so the
+ * tests can check every one of them against finite differences) */
+int ct_differentiable_ops(const char **names, int max) {
+    static const char *const structural[] = {
+        "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "view", "reshape",
+        "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
+        "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", NULL};
+    int n = 0;
+    for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
+        int m = save_mask(op);
+        if (!(m & NODIFF) && op != CT_OP_sum && op != CT_OP_prod && op != CT_OP_amax && op != CT_OP_amin &&
+            op != CT_OP_where && op != CT_OP_cumsum && op != CT_OP_cumprod)
+            names[n++] = ct_op_name(op);
+    }
+    for (int i = 0; structural[i] && n < max; i++) names[n++] = structural[i];
+    return n;
+}

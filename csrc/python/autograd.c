@@ -291,6 +291,21 @@ static PyObject *f_set_grad_enabled(PyObject *m, PyObject *arg) {
 
 static PyObject *f_is_grad_enabled(PyObject *m, PyObject *unused) { return PyBool_FromLong(ct_grad_enabled()); }
 
+static PyObject *f_differentiable_ops(PyObject *m, PyObject *unused) {
+    const char *names[256];
+    int n = ct_differentiable_ops(names, 256);
+    PyObject *list = PyList_New(n);
+    for (int i = 0; list && i < n; i++) {
+        PyObject *s = PyUnicode_FromString(names[i]);
+        if (!s) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, s);
+    }
+    return list;
+}
+
 PyMethodDef ct_autograd_methods[] = {
     {"detach", m_detach, METH_NOARGS, NULL},
     {"detach_", m_detach_, METH_NOARGS, NULL},
@@ -303,6 +318,7 @@ PyMethodDef ct_autograd_functions[] = {
     {"_run_backward", f_run_backward, METH_VARARGS, NULL},
     {"_set_grad_enabled", f_set_grad_enabled, METH_O, NULL},
     {"is_grad_enabled", f_is_grad_enabled, METH_NOARGS, NULL},
+    {"_differentiable_ops", f_differentiable_ops, METH_NOARGS, NULL},
     {NULL},
 };
 

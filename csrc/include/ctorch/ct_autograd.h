@@ -104,6 +104,8 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out);
 /* which of its inputs (bits 1, 2, 4) and output (8) an elementwise op saves;
  * 16: not differentiable; 32: zero gradient */
 int ct_elementwise_saves(int op);
+/* names (as Python calls them) of the ops with a derivative formula */
+int ct_differentiable_ops(const char **names, int max);
 enum { CT_SAVE_X = 1, CT_SAVE_Y = 2, CT_SAVE_Z = 4, CT_SAVE_OUT = 8, CT_NODIFF = 16, CT_ZERO_GRAD = 32 };
 
 #endif
