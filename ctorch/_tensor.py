@@ -33,6 +33,22 @@ def _dtype_from_type_arg(arg):
     raise ValueError(f"invalid type: '{arg}'")
 
 
+class _RemovableHandle:
+    """What register_hook returns: remove() takes the hook off again."""
+
+    def __init__(self, tensor, hook_id):
+        self._tensor, self.id = tensor, hook_id
+
+    def remove(self):
+        _C._remove_hook(self._tensor, self.id)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 class Tensor(_C._TensorBase):
     __module__ = "ctorch"
     # make NumPy defer mixed operations (ndarray + tensor) to the tensor
@@ -66,7 +82,8 @@ class Tensor(_C._TensorBase):
         autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
-        raise NotImplementedError("Tensor.register_hook is not supported yet")
+        """Call hook(grad) whenever this tensor's gradient is computed; it may return a replacement."""
+        return _RemovableHandle(self, _C._register_hook(self, hook))
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """The legacy type string ('torch.FloatTensor'), or a copy converted to a type."""

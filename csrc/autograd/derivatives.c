@@ -398,7 +398,11 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
     ct_tensor *gi[CT_NODE_MAX_INPUTS] = {NULL};
     int rc;
     int m = n->kind < CT_NUM_OPS ? save_mask(n->kind) : 0;
-    if (ar.fail) {
+    if (n->kind == CT_NODE_CUSTOM) {
+        rc = n->custom_fn(n->custom_ctx, grad, n->nnext, gi);
+        for (int i = 0; i < n->nnext; i++)   /* the arena takes the callback's references */
+            if (gi[i] && !keep(&ar, gi[i])) rc = -1;
+    } else if (ar.fail) {
         rc = -1;
     } else if (n->kind < CT_NUM_OPS && (m & ZERO)) {
         gi[0] = zeros_like(&ar, grad);

@@ -191,9 +191,20 @@ int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_root
             }
         }
         if (n->kind == CT_NODE_ACCUMULATE) {
-            if (ninputs == 0 && accumulate(n->leaf, grad, create_graph) < 0) rc = -1;
+            ct_tensor *hooked = n->leaf->hooks ? ct_hooks_run(n->leaf->hooks, grad) : ct_incref(grad);
+            if (!hooked || (ninputs == 0 && accumulate(n->leaf, hooked, create_graph) < 0)) rc = -1;
+            ct_xdecref(hooked);
             ct_decref(grad);
             continue;
+        }
+        if (n->hooks) {   /* hooks on the gradient of a non-leaf tensor */
+            ct_tensor *hooked = ct_hooks_run(n->hooks, grad);
+            ct_decref(grad);
+            if (!hooked) {
+                rc = -1;
+                break;
+            }
+            grad = hooked;
         }
         if (n->released) {
             ct_decref(grad);

@@ -29,6 +29,8 @@ void ct_node_decref(ct_node *n) {
     for (int i = 0; i < n->nnext; i++)
         if (n->next[i].node) ct_node_decref(n->next[i].node);
     ct_xdecref(n->leaf);
+    ct_hooks_free(&n->hooks);
+    if (n->custom_release) n->custom_release(n->custom_ctx);
     free(n);
 }
 
@@ -146,4 +148,44 @@ const char *ct_op_backward_name(int op) {
         ready = 1;
     }
     return op >= 0 && op < CT_NUM_OPS ? names[op] : "UnknownBackward0";
+}
+
+int64_t ct_hook_add(ct_hook **list, ct_tensor *(*fn)(void *, ct_tensor *), void *ctx, void (*release)(void *)) {
+    static int64_t next_id = 1;
+    ct_hook *h = malloc(sizeof *h);
+    if (!h) return ct_error(CT_ERR_NOMEM, "can't allocate a hook");
+    *h = (ct_hook){fn, ctx, release, __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED), NULL};
+    while (*list) list = &(*list)->next;   /* hooks run in the order they were added */
+    *list = h;
+    return h->id;
+}
+
+void ct_hook_remove(ct_hook **list, int64_t id) {
+    for (; *list; list = &(*list)->next) {
+        if ((*list)->id != id) continue;
+        ct_hook *h = *list;
+        *list = h->next;
+        if (h->release) h->release(h->ctx);
+        free(h);
+        return;
+    }
+}
+
+ct_tensor *ct_hooks_run(ct_hook *list, ct_tensor *grad) {
+    ct_tensor *g = ct_incref(grad);
+    for (ct_hook *h = list; h && g; h = h->next) {
+        ct_tensor *next = h->fn(h->ctx, g);
+        ct_decref(g);
+        g = next;
+    }
+    return g;
+}
+
+void ct_hooks_free(ct_hook **list) {
+    while (*list) {
+        ct_hook *h = *list;
+        *list = h->next;
+        if (h->release) h->release(h->ctx);
+        free(h);
+    }
 }

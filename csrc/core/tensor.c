@@ -68,6 +68,7 @@ ct_tensor *ct_tensor_new(ct_storage *s, ct_dtype dtype, int ndim, const int64_t 
     t->requires_grad = false;
     t->grad_fn = NULL;
     t->grad = NULL;
+    t->hooks = NULL;
     return t;
 }
 
@@ -78,6 +79,7 @@ void ct_decref(ct_tensor *t) {
         ct_node_decref(t->grad_fn);
     }
     ct_xdecref(t->grad);
+    ct_hooks_free(&t->hooks);
     ct_storage_decref(t->storage);
     free(t);
 }

@@ -326,3 +326,115 @@ int ct_autograd_init(PyObject *module) {
     if (PyType_Ready(&CTNodeType) < 0) return -1;
     return PyModule_AddObjectRef(module, "_Node", (PyObject *)&CTNodeType);
 }
+
+/* ---- hooks and custom Functions: Python callables behind C callbacks ---- */
+static void release_pyobject(void *ctx) {
+    if (!Py_IsInitialized()) return;
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_DECREF((PyObject *)ctx);
+    PyGILState_Release(g);
+}
+
+/* a hook returns None (keep the gradient) or a replacement tensor */
+static ct_tensor *run_py_hook(void *ctx, ct_tensor *grad) {
+    PyObject *arg = ct_wrap(ct_incref(grad));
+    PyObject *r = arg ? PyObject_CallOneArg((PyObject *)ctx, arg) : NULL;
+    Py_XDECREF(arg);
+    if (!r) return ct_error_null(CT_ERR_RUNTIME, "a gradient hook raised an exception");
+    ct_tensor *out = NULL;
+    if (r == Py_None) out = ct_incref(grad);
+    else if (ct_is_tensor(r)) out = ct_incref(ct_unwrap(r));
+    else PyErr_Format(PyExc_TypeError, "a gradient hook must return a Tensor or None, got %s", Py_TYPE(r)->tp_name);
+    Py_DECREF(r);
+    if (!out) ct_error(CT_ERR_TYPE, "bad hook result");
+    return out;
+}
+
+/* _register_hook(tensor, fn) -> hook id; the hook sees the tensor's gradient */
+static PyObject *f_register_hook(PyObject *m, PyObject *args) {
+    PyObject *self, *fn;
+    if (!PyArg_ParseTuple(args, "OO:_register_hook", &self, &fn)) return NULL;
+    ct_tensor *t = ct_arg_tensor("register_hook", "self", self);
+    if (!t) return NULL;
+    if (!ct_requires_grad(t))
+        return PyErr_Format(PyExc_RuntimeError, "cannot register a hook on a tensor that doesn't require gradient");
+    Py_INCREF(fn);
+    int64_t id = ct_hook_add(t->grad_fn ? &t->grad_fn->hooks : &t->hooks, run_py_hook, fn, release_pyobject);
+    if (id < 0) {
+        Py_DECREF(fn);
+        return ct_raise();
+    }
+    return PyLong_FromLongLong(id);
+}
+
+static PyObject *f_remove_hook(PyObject *m, PyObject *args) {
+    PyObject *self;
+    long long id;
+    if (!PyArg_ParseTuple(args, "OL:_remove_hook", &self, &id)) return NULL;
+    ct_tensor *t = ct_arg_tensor("remove", "self", self);
+    if (!t) return NULL;
+    ct_hook_remove(&t->hooks, id);
+    if (t->grad_fn) ct_hook_remove(&t->grad_fn->hooks, id);
+    Py_RETURN_NONE;
+}
+
+/* a Function's backward: ctx is the Python callable taking the output's
+ * gradient and returning one gradient (or None) per tensor input */
+static int run_py_backward(void *ctx, ct_tensor *grad, int n, ct_tensor **grads_out) {
+    PyObject *arg = ct_wrap(ct_incref(grad));
+    PyObject *r = arg ? PyObject_CallOneArg((PyObject *)ctx, arg) : NULL;
+    Py_XDECREF(arg);
+    if (!r) return ct_error(CT_ERR_RUNTIME, "autograd.Function backward raised an exception");
+    PyObject *seq = PyTuple_Check(r) ? (Py_INCREF(r), r) : PyTuple_Pack(1, r);
+    Py_DECREF(r);
+    if (!seq) return -1;
+    if (PyTuple_GET_SIZE(seq) != n) {
+        PyErr_Format(PyExc_RuntimeError, "function backward returned an incorrect number of gradients (expected %d, "
+                     "got %zd)", n, PyTuple_GET_SIZE(seq));
+        Py_DECREF(seq);
+        return ct_error(CT_ERR_RUNTIME, "bad Function backward");
+    }
+    for (int i = 0; i < n; i++) {
+        PyObject *g = PyTuple_GET_ITEM(seq, i);
+        grads_out[i] = ct_is_tensor(g) ? ct_incref(ct_unwrap(g)) : NULL;
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* _record_function(output, inputs, backward, name): output gets a node whose
+ * gradient comes from backward(grad) -> one gradient per input */
+static PyObject *f_record_function(PyObject *m, PyObject *args) {
+    PyObject *out, *inputs, *fn;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "OOOs:_record_function", &out, &inputs, &fn, &name)) return NULL;
+    ct_tensor *o = ct_arg_tensor("_record_function", "output", out), *ins[CT_NODE_MAX_INPUTS];
+    if (!o) return NULL;
+    int n = tensor_list("_record_function", inputs, ins, CT_NODE_MAX_INPUTS, true);
+    if (n < 0) return NULL;
+    if (!ct_record_needed(n, ins)) Py_RETURN_NONE;
+    static char names[64][64];   /* node names must outlive the nodes: interned per Function class */
+    static int nnames;
+    const char *kept = NULL;
+    for (int i = 0; i < nnames && !kept; i++)
+        if (!strcmp(names[i], name)) kept = names[i];
+    if (!kept && nnames < 64) {
+        snprintf(names[nnames], 64, "%s", name);
+        kept = names[nnames++];
+    }
+    ct_node *node = ct_record_begin(CT_NODE_CUSTOM, kept ? kept : "FunctionBackward", n, ins);
+    if (!node) return ct_raise();
+    Py_INCREF(fn);
+    node->custom_fn = run_py_backward;
+    node->custom_ctx = fn;
+    node->custom_release = release_pyobject;
+    ct_record_finish(node, o);
+    Py_RETURN_NONE;
+}
+
+PyMethodDef ct_autograd_hook_functions[] = {
+    {"_register_hook", f_register_hook, METH_VARARGS, NULL},
+    {"_remove_hook", f_remove_hook, METH_VARARGS, NULL},
+    {"_record_function", f_record_function, METH_VARARGS, NULL},
+    {NULL},
+};

@@ -78,7 +78,7 @@ int ct_set_grad(PyObject *self, PyObject *value, void *c);
 PyObject *ct_get_grad_fn(PyObject *self, void *c);
 PyObject *ct_get_is_leaf(PyObject *self, void *c);
 PyObject *ct_get_retains_grad(PyObject *self, void *c);
-extern PyMethodDef ct_autograd_methods[], ct_autograd_functions[];
+extern PyMethodDef ct_autograd_methods[], ct_autograd_functions[], ct_autograd_hook_functions[];
 int ct_autograd_init(PyObject *module);
 
 /* ---- method tables assembled by tensor.c and module.c ---- */

@@ -127,7 +127,8 @@ PyMODINIT_FUNC PyInit__C(void) {
     if (!m) return NULL;
     /* module functions: later tables do not override earlier names */
     PyMethodDef *tables[] = {ct_math_functions, ct_reduce_functions, ct_shape_functions, ct_create_functions,
-                             ct_dlpack_functions, ct_autograd_functions, config_functions};
+                             ct_dlpack_functions, ct_autograd_functions, ct_autograd_hook_functions,
+                             config_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
         for (PyMethodDef *d = tables[i]; d->ml_name; d++) {

@@ -30,9 +30,25 @@ enum {
     CT_NODE_MAXMIN_DIM,                /* values of max/min(dim) */
     CT_NODE_MM,                        /* mm, bmm, batched matmul */
     CT_NODE_ADDMM,
+    CT_NODE_CUSTOM,                    /* autograd.Function: the backward is a callback */
 };
 
 typedef struct ct_node ct_node;
+
+/* A gradient hook (Tensor.register_hook), kept by the Python layer's callbacks:
+ * fn returns the gradient to use (a new reference: grad itself, or another),
+ * or NULL with the error set. */
+typedef struct ct_hook {
+    ct_tensor *(*fn)(void *ctx, ct_tensor *grad);
+    void *ctx;
+    void (*release)(void *ctx);
+    int64_t id;
+    struct ct_hook *next;
+} ct_hook;
+
+/* An autograd.Function's backward, supplied by the Python layer: grads_out
+ * gets a new reference (or NULL: no gradient) per input edge. */
+typedef int (*ct_custom_backward_fn)(void *ctx, ct_tensor *grad, int n, ct_tensor **grads_out);
 
 typedef struct {
     ct_node *node;   /* NULL: that input needs no gradient */
@@ -64,7 +80,17 @@ struct ct_node {
     bool released;                     /* saved tensors freed by a backward without retain_graph */
     ct_tensor *leaf;                   /* AccumulateGrad: the leaf (owned) */
     ct_tensor *retain;                 /* a non-leaf output that retains its grad (borrowed; cleared when freed) */
+    ct_hook *hooks;                    /* hooks on the gradient of this node's output (non-leaf tensors) */
+    ct_custom_backward_fn custom_fn;   /* CT_NODE_CUSTOM */
+    void *custom_ctx;
+    void (*custom_release)(void *ctx);
 };
+
+/* hooks: add to a list (returns the id), remove by id, run in order, free all */
+int64_t ct_hook_add(ct_hook **list, ct_tensor *(*fn)(void *, ct_tensor *), void *ctx, void (*release)(void *));
+void ct_hook_remove(ct_hook **list, int64_t id);
+ct_tensor *ct_hooks_run(ct_hook *list, ct_tensor *grad);   /* new reference, or NULL */
+void ct_hooks_free(ct_hook **list);
 
 /* ---- grad mode (thread-local) ---- */
 bool ct_grad_enabled(void);

@@ -46,6 +46,7 @@ typedef struct ct_tensor {
     bool requires_grad;             /* set on leaves by the user */
     struct ct_node *grad_fn;        /* owned: the node that made this tensor, NULL for leaves */
     struct ct_tensor *grad;         /* owned: accumulated gradient of a leaf (or a retained one) */
+    struct ct_hook *hooks;          /* owned: gradient hooks of a leaf */
 } ct_tensor;
 
 /* ---- lifetime ---- */
