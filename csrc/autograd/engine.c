@@ -63,6 +63,23 @@ static int collect(graph *g, ct_node *root) {
     return 0;
 }
 
+bool ct_detect_anomaly;
+
+/* anomaly mode: the error PyTorch gives when a node's backward makes NaN */
+static int check_nan(const ct_node *n, ct_tensor *const *grads) {
+    for (int i = 0; i < n->nnext; i++) {
+        if (!grads[i] || !ct_is_floating(grads[i]->dtype)) continue;
+        ct_tensor *isnan = ct_unary(CT_OP_isnan, grads[i], NULL, NULL);
+        ct_tensor *any = isnan ? ct_reduce(CT_RED_ANY, isnan, 0, NULL, false, CT_UNDEFINED) : NULL;
+        bool bad = any && *(bool *)ct_data(any);
+        ct_xdecref(isnan);
+        ct_xdecref(any);
+        if (!any) return -1;
+        if (bad) return ct_error(CT_ERR_RUNTIME, "Function '%s' returned nan values in its %dth output.", n->name, i);
+    }
+    return 0;
+}
+
 /* sum g into a slot (the first gradient is kept as it is) */
 static int deliver(slot *s, ct_tensor *g) {
     if (!s->grad) {
@@ -222,6 +239,7 @@ int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_root
         }
         ct_tensor *grads[CT_NODE_MAX_INPUTS] = {NULL};
         rc = ct_derivative(n, grad, grads);
+        if (rc == 0 && ct_detect_anomaly) rc = check_nan(n, grads);
         ct_decref(grad);
         for (int i = 0; i < n->nnext; i++) {
             ct_node *m = n->next[i].node;

@@ -291,6 +291,15 @@ static PyObject *f_set_grad_enabled(PyObject *m, PyObject *arg) {
 
 static PyObject *f_is_grad_enabled(PyObject *m, PyObject *unused) { return PyBool_FromLong(ct_grad_enabled()); }
 
+static PyObject *f_set_detect_anomaly(PyObject *m, PyObject *arg) {
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    ct_detect_anomaly = on;
+    Py_RETURN_NONE;
+}
+
+static PyObject *f_is_anomaly_enabled(PyObject *m, PyObject *unused) { return PyBool_FromLong(ct_detect_anomaly); }
+
 static PyObject *f_differentiable_ops(PyObject *m, PyObject *unused) {
     const char *names[256];
     int n = ct_differentiable_ops(names, 256);
@@ -319,6 +328,8 @@ PyMethodDef ct_autograd_functions[] = {
     {"_set_grad_enabled", f_set_grad_enabled, METH_O, NULL},
     {"is_grad_enabled", f_is_grad_enabled, METH_NOARGS, NULL},
     {"_differentiable_ops", f_differentiable_ops, METH_NOARGS, NULL},
+    {"_set_detect_anomaly", f_set_detect_anomaly, METH_O, NULL},
+    {"is_anomaly_enabled", f_is_anomaly_enabled, METH_NOARGS, NULL},
     {NULL},
 };
 

@@ -3,6 +3,7 @@ from .. import _C
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: F401,E402
 from .function import Function, FunctionCtx  # noqa: F401,E402
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401,E402
 
 
 def _tensors(x):

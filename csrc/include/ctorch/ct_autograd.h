@@ -119,6 +119,8 @@ int ct_inplace_check(ct_tensor *t);
 const char *ct_op_backward_name(int op);
 
 /* ---- the engine ---- */
+/* anomaly mode: a backward that produces NaN names its node (set_detect_anomaly) */
+extern bool ct_detect_anomaly;
 /* gradients of roots (with grad_roots, NULL meaning ones) reach the leaves'
  * .grad; or, when ninputs > 0, are returned for inputs instead (autograd.grad;
  * out[i] NULL when an input is unreachable) */
