@@ -28,14 +28,14 @@ def _array(shape, dtype, seed):
     return rng.standard_normal(shape, dtype=np.float32).astype(dtype, copy=False)
 
 
-def _to_lib(lib, arr):
+def _to_lib(lib, arr, requires_grad=False):
     """A private copy of `arr` as `lib`'s array type, allocated by `lib`."""
     if lib is np:
         return arr.copy()
-    return lib.from_numpy(arr).clone()
+    return lib.from_numpy(arr).clone().requires_grad_(requires_grad)
 
 
-def _setup(stmt, shapes, dtype):
+def _setup(stmt, shapes, dtype, requires_grad=False):
     """setup(lib) -> a zero-argument callable evaluating `stmt`.
 
     The inputs a, b, ... (one per shape) and `lib`, `np` are closure
@@ -49,17 +49,18 @@ def _setup(stmt, shapes, dtype):
     exec(compile(src, f"<bench {stmt}>", "exec"), namespace)
 
     def setup(lib):
-        inputs = [_to_lib(lib, _array(s, dtype, seed)) for seed, s in enumerate(shapes)]
+        inputs = [_to_lib(lib, _array(s, dtype, seed), requires_grad) for seed, s in enumerate(shapes)]
         return namespace["make"](lib, np, *inputs)
     return setup
 
 
 def case(group, name, shapes, stmt=None, np_stmt=SAME, dtype=np.float32,
-         work=None, unit=None):
+         work=None, unit=None, requires_grad=False):
     """A Benchmark running `stmt` (default: the name) on ctorch and torch,
-    and `np_stmt` (default: the same text; None: no NumPy column) on NumPy."""
+    and `np_stmt` (default: the same text; None: no NumPy column) on NumPy.
+    requires_grad: the ctorch/torch inputs are leaves requiring grad."""
     stmt = stmt or name
-    torchlike = _setup(stmt, shapes, dtype)
+    torchlike = _setup(stmt, shapes, dtype, requires_grad)
     setups = {"ctorch": torchlike, "torch": torchlike}
     if np_stmt is not None:
         setups["numpy"] = torchlike if np_stmt is SAME else _setup(np_stmt, shapes, dtype)
