@@ -291,6 +291,14 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         gi[0] = masked(ar, expand_to_input(ar, n, gk), cmp(ar, CT_OP_eq, posv, ik));
         break;
     }
+    case CT_OP_cumprod: { /* reversed cumulative sum of g * out, over x (inputs without zeros) */
+        int64_t dim = n->ints[0];
+        ct_tensor *go = mul(ar, g, n->saved[1]);
+        ct_tensor *total = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, go, 1, &dim, true, CT_UNDEFINED));
+        ct_tensor *cs = K(ar->fail ? NULL : ct_cumulative(CT_OP_cumsum, go, dim, CT_UNDEFINED));
+        gi[0] = dv(ar, add(ar, sub(ar, total, cs), go), n->saved[0]);
+        break;
+    }
     case CT_OP_cumsum: { /* reversed cumulative sum of g: total - cumsum(g) + g */
         int64_t dim = n->ints[0];
         ct_tensor *total = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, g, 1, &dim, true, CT_UNDEFINED));
@@ -306,14 +314,25 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         break;
     }
     case CT_NODE_EXPAND: case CT_NODE_TO: case CT_NODE_CLONE: gi[0] = g; break;
-    case CT_NODE_SLICE: { /* ints: {select?, dim, start or index, stop, step} */
+    case CT_NODE_SLICE: { /* ints: {select?, dim, start or index, stop, step}: g placed into zeros */
+        bool grad_mode = ct_grad_enabled();
+        ct_set_grad_enabled(false);
         ct_tensor *z = K(ar->fail ? NULL : ct_full(in->ndim, in->sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)));
         ct_tensor *part = n->ints[0] ? K(ar->fail ? NULL : ct_select(z, n->ints[1], n->ints[2]))
                                      : K(ar->fail ? NULL : ct_slice(z, n->ints[1], n->ints[2], n->ints[3], n->ints[4]));
         if (!ar->fail && ct_copy_(part, g) < 0) ar->fail = true;
+        ct_set_grad_enabled(grad_mode);
+        /* recorded so a create_graph backward differentiates it: its own backward slices again */
+        if (!ar->fail && ct_record_op(CT_NODE_UNSLICE, "SliceBackwardBackward0", 1, &g, z, 0, NULL, NULL, 0, n->ints,
+                                      n->nints) < 0)
+            ar->fail = true;
         gi[0] = z;
         break;
     }
+    case CT_NODE_UNSLICE:
+        gi[0] = n->ints[0] ? K(ar->fail ? NULL : ct_select(g, n->ints[1], n->ints[2]))
+                           : K(ar->fail ? NULL : ct_slice(g, n->ints[1], n->ints[2], n->ints[3], n->ints[4]));
+        break;
     case CT_NODE_MM: { /* a @ b (2-D or batched 3-D): g @ b^T, a^T @ g */
         ct_tensor *a = n->saved[0], *b = n->saved[1];
         if (n->next[0].node) gi[0] = K(ar->fail ? NULL : ct_matmul(g, K(ct_transpose(b, -2, -1))));
@@ -408,7 +427,7 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
         gi[0] = zeros_like(&ar, grad);
         rc = ar.fail ? -1 : 0;
     } else if (n->kind == CT_OP_where || n->kind >= CT_NUM_OPS || n->kind == CT_OP_sum || n->kind == CT_OP_prod ||
-               n->kind == CT_OP_amax || n->kind == CT_OP_amin || n->kind == CT_OP_cumsum) {
+               n->kind == CT_OP_amax || n->kind == CT_OP_amin || n->kind == CT_OP_cumsum || n->kind == CT_OP_cumprod) {
         rc = node_grad(&ar, n, grad, gi);
     } else if (n->nnext == 1) {
         rc = unary_grad(&ar, n, grad, gi);
@@ -437,7 +456,7 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
  * tests can check every one of them against finite differences) */
 int ct_differentiable_ops(const char **names, int max) {
     static const char *const structural[] = {
-        "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "view", "reshape",
+        "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "cumprod", "view", "reshape",
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", NULL};
     int n = 0;

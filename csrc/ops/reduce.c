@@ -244,9 +244,10 @@ ct_tensor *ct_cumulative(int op, ct_tensor *x, int64_t dim, ct_dtype dtype) {
     ct_set_grad_enabled(false);
     ct_tensor *r = cumulative_values(op, x, d, dtype);
     ct_set_grad_enabled(grad_mode);
+    ct_tensor *save[2] = {x, r};   /* cumprod's derivative needs both */
     if (r && ct_is_floating(r->dtype) &&
-        ct_record_op(op, op == CT_OP_cumsum ? "CumsumBackward0" : "CumprodBackward0", 1, &x, r, 0, NULL, NULL, 0, &d,
-                     1) < 0) {
+        ct_record_op(op, op == CT_OP_cumsum ? "CumsumBackward0" : "CumprodBackward0", 1, &x, r,
+                     op == CT_OP_cumprod ? 2 : 0, save, NULL, 0, &d, 1) < 0) {
         ct_decref(r);
         return NULL;
     }

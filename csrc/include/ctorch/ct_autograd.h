@@ -24,6 +24,7 @@ enum {
     CT_NODE_PERMUTE,
     CT_NODE_EXPAND,
     CT_NODE_SLICE,                     /* narrow/select/slice/basic indexing */
+    CT_NODE_UNSLICE,                   /* the backward of SLICE (zeros around a slice), for double backward */
     CT_NODE_TO,                        /* dtype conversion */
     CT_NODE_CLONE,
     CT_NODE_MEAN,
