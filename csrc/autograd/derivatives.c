@@ -266,9 +266,25 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_MEAN:
         gi[0] = expand_to_input(ar, n, muls(ar, unreduce(ar, n, g), 1.0 / (double)reduced_count(n)));
         break;
-    case CT_OP_prod: /* g * prod / x */
-        gi[0] = mul(ar, expand_to_input(ar, n, unreduce(ar, n, g)), dv(ar, unreduce(ar, n, n->saved[1]), n->saved[0]));
+    case CT_OP_prod: { /* the product of the others: out / x without zeros; with one zero, the zero's
+                        * share is the product of the rest; with two or more, none */
+        ct_tensor *x = n->saved[0], *gk = expand_to_input(ar, n, unreduce(ar, n, g));
+        int64_t dims[CT_MAX_DIMS];
+        int nd = 0;
+        for (int d = 0; d < in->ndim; d++)
+            if (n->ints[1] & ((int64_t)1 << d)) dims[nd++] = d;
+        ct_tensor *iz = cmp(ar, CT_OP_eq, x, num(ar, 0)), *zero = zeros_like(ar, x);
+        ct_tensor *x1 = K(ar->fail ? NULL : ct_where(iz, K(ct_full(x->ndim, x->sizes, ct_scalar_i(1), x->dtype,
+                                                                   ct_device_of(x))), x, NULL));
+        ct_tensor *rest = K(ar->fail ? NULL : ct_reduce(CT_RED_PROD, x1, nd, dims, true, CT_UNDEFINED));
+        ct_tensor *cnt = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, K(ct_to_dtype(iz, x->dtype, false)), nd, dims, true,
+                                                       CT_UNDEFINED));
+        ct_tensor *at_zero = K(ar->fail ? NULL : ct_where(cmp(ar, CT_OP_eq, cnt, num(ar, 1)), mul(ar, gk, rest), zero, NULL));
+        ct_tensor *elsewhere = K(ar->fail ? NULL : ct_where(cmp(ar, CT_OP_eq, cnt, num(ar, 0)),
+                                                            dv(ar, mul(ar, gk, unreduce(ar, n, n->saved[1])), x1), zero, NULL));
+        gi[0] = K(ar->fail ? NULL : ct_where(iz, at_zero, elsewhere, NULL));
         break;
+    }
     case CT_OP_amax: case CT_OP_amin: { /* shared evenly among the extremes */
         ct_tensor *mask = cmp(ar, CT_OP_eq, n->saved[0], unreduce(ar, n, n->saved[1]));
         ct_tensor *fm = K(ar->fail ? NULL : ct_to_dtype(mask, g->dtype, false));
@@ -424,7 +440,7 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
     } else if (ar.fail) {
         rc = -1;
     } else if (n->kind < CT_NUM_OPS && (m & ZERO)) {
-        gi[0] = zeros_like(&ar, grad);
+        for (int i = 0; i < n->nnext; i++) gi[i] = zeros_like(&ar, grad);
         rc = ar.fail ? -1 : 0;
     } else if (n->kind == CT_OP_where || n->kind >= CT_NUM_OPS || n->kind == CT_OP_sum || n->kind == CT_OP_prod ||
                n->kind == CT_OP_amax || n->kind == CT_OP_amin || n->kind == CT_OP_cumsum || n->kind == CT_OP_cumprod) {

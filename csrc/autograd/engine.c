@@ -97,7 +97,8 @@ static int deliver(slot *s, ct_tensor *g) {
 static int accumulate(ct_tensor *leaf, ct_tensor *g, bool create_graph) {
     if (!leaf->grad) {
         /* keep g when nothing else holds it; otherwise a copy the user may modify freely */
-        leaf->grad = (g->refcount == 2 && g->storage->refcount == 1 && !create_graph) ? ct_incref(g) : ct_clone(g);
+        bool own = g->refcount == 2 && g->storage->refcount == 1 && ct_is_non_overlapping_and_dense(g);
+        leaf->grad = own && !create_graph ? ct_incref(g) : ct_clone(g);
         if (leaf->grad && !create_graph && leaf->grad->grad_fn) {
             ct_node_decref(leaf->grad->grad_fn);
             leaf->grad->grad_fn = NULL;

@@ -23,15 +23,28 @@ static void release_saved(ct_node *n) {
     }
 }
 
+/* Freeing a node may free the nodes it leads to, and so on down a chain as
+ * long as the graph: done with a worklist, not recursion (deep graphs). The
+ * worklist threads through the dying nodes' own edge slots. */
 void ct_node_decref(ct_node *n) {
     if (__atomic_sub_fetch(&n->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
-    release_saved(n);
-    for (int i = 0; i < n->nnext; i++)
-        if (n->next[i].node) ct_node_decref(n->next[i].node);
-    ct_xdecref(n->leaf);
-    ct_hooks_free(&n->hooks);
-    if (n->custom_release) n->custom_release(n->custom_ctx);
-    free(n);
+    ct_node *dying = n, *list = NULL;
+    while (dying) {
+        release_saved(dying);
+        for (int i = 0; i < dying->nnext; i++) {
+            ct_node *m = dying->next[i].node;
+            if (m && __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+                m->seq = (int64_t)(intptr_t)list;   /* the worklist link (the node is dead) */
+                list = m;
+            }
+        }
+        ct_xdecref(dying->leaf);
+        ct_hooks_free(&dying->hooks);
+        if (dying->custom_release) dying->custom_release(dying->custom_ctx);
+        free(dying);
+        dying = list;
+        if (list) list = (ct_node *)(intptr_t)list->seq;
+    }
 }
 
 static ct_node *node_new(int kind, const char *name) {
@@ -119,9 +132,24 @@ int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, 
     return 0;
 }
 
+static bool is_view_node(const ct_node *n) {
+    return n->kind == CT_NODE_VIEW || n->kind == CT_NODE_PERMUTE || n->kind == CT_NODE_EXPAND ||
+           n->kind == CT_NODE_SLICE;
+}
+
 int ct_inplace_check(ct_tensor *t) {
-    if (!grad_disabled && t->requires_grad && !t->grad_fn)
+    if (grad_disabled) return 0;
+    if (t->requires_grad && !t->grad_fn)
         return ct_error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
+    if (t->grad_fn && is_view_node(t->grad_fn)) {
+        /* the base's history would have to be rewritten (PyTorch's CopySlices): refused, never wrong */
+        const ct_node *src = t->grad_fn->next[0].node;
+        if (src && src->kind == CT_NODE_ACCUMULATE)
+            return ct_error(CT_ERR_RUNTIME, "a view of a leaf Variable that requires grad is being used in an in-place "
+                            "operation.");
+        return ct_error(CT_ERR_NOTIMPL, "in-place operations on a view of a tensor that requires grad are not "
+                        "supported yet (use an out-of-place op, or torch.no_grad())");
+    }
     return 0;
 }
 
@@ -145,6 +173,15 @@ const char *ct_op_backward_name(int op) {
             }
             snprintf(d, 12, "Backward%d", k == CT_OP_lerp ? 1 : 0);
         }
+        /* where PyTorch's names differ from the op's */
+        snprintf(names[CT_OP_log1p], 48, "Log1PBackward0");
+        snprintf(names[CT_OP_square], 48, "PowBackward0");
+        snprintf(names[CT_OP_round_decimals], 48, "RoundBackward1");
+        snprintf(names[CT_OP_clamp], 48, "ClampBackward1");
+        snprintf(names[CT_OP_clamp_min], 48, "ClampBackward1");
+        snprintf(names[CT_OP_clamp_max], 48, "ClampBackward1");
+        snprintf(names[CT_OP_div_trunc], 48, "DivBackward2");
+        snprintf(names[CT_OP_floor_divide], 48, "DivBackward3");
         ready = 1;
     }
     return op >= 0 && op < CT_NUM_OPS ? names[op] : "UnknownBackward0";

@@ -136,14 +136,23 @@ static int record_begin(int op, int n, ct_tensor *const *inputs, ct_tensor *out,
         return ct_error(CT_ERR_RUNTIME, "%s(): functions with out=... arguments don't support automatic "
                         "differentiation, but one of the arguments requires grad.", ct_op_name(op));
     const char *name = ct_op_backward_name(op);
-    if (op == CT_OP_pow && inputs[1]->is_wrapped_number) name = "PowBackward0";
+    if (op == CT_OP_pow)   /* tensor ** number, number ** tensor, tensor ** tensor */
+        name = inputs[1]->is_wrapped_number ? "PowBackward0" : inputs[0]->is_wrapped_number ? "PowBackward2"
+                                                                                         : "PowBackward1";
+    if (op == CT_OP_sub && inputs[0]->is_wrapped_number) name = "RsubBackward1";
     if (!(*node = ct_record_begin(op, name, n, inputs))) return -1;
-    for (int i = 0; i < n; i++)
-        if ((saves & (1 << i)) && ct_record_save(*node, inputs[i], false) < 0) {
+    for (int i = 0; i < n; i++) {
+        if (!(saves & (1 << i))) continue;
+        /* an in-place op overwrites this input: the formula gets a copy of the old value */
+        ct_tensor *keep = inputs[i] == out ? ct_clone(inputs[i]) : ct_incref(inputs[i]);
+        int rc = keep ? ct_record_save(*node, keep, false) : -1;
+        ct_xdecref(keep);
+        if (rc < 0) {
             ct_node_decref(*node);
             *node = NULL;
             return -1;
         }
+    }
     return 0;
 }
 
@@ -218,6 +227,7 @@ ct_tensor *ct_pow_scalar(ct_tensor *x, ct_tensor *e, ct_tensor *out) {
     double v = ct_load_scalar(ct_data(e), e->dtype).d;
     ct_dtype rt = ct_result_type2(x, e);
     bool fast = (v == 2 || v == 1) || (ct_is_floating(rt) && (v == 0.5 || v == -0.5 || v == -1));
+    if (ct_record_needed(1, &x)) fast = false;   /* recorded as pow (PowBackward0), as PyTorch does */
     if (!fast) return ct_binary(CT_OP_pow, x, e, NULL, out);
     ct_tensor *xc = ct_to_dtype(x, rt, false);
     if (!xc) return NULL;

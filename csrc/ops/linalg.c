@@ -157,16 +157,13 @@ ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b) {
     if (a->dtype != b->dtype)
         return ct_error_null(CT_ERR_RUNTIME, "dot : expected both vectors to have same dtype, but found %s and %s",
                              ct_dtype_infos[a->dtype].legacy, ct_dtype_infos[b->dtype].legacy);
+    /* (1, k) @ (k, 1) through mm, then a 0-dim view: each step recorded for autograd */
     ct_tensor *a2 = ct_unsqueeze(a, 0), *b2 = a2 ? ct_unsqueeze(b, 1) : NULL;
-    ct_tensor *a3 = b2 ? as3(a2) : NULL, *b3 = a3 ? as3(b2) : NULL;
-    ct_tensor *r = b3 ? gemm3(a3, b3, NULL, ct_scalar_i(0), ct_scalar_i(1)) : NULL;
-    ct_tensor *res = NULL;
-    if (r) {
-        res = ct_view(r, 0, NULL);
-        ct_decref(r);
-    }
-    ct_tensor *tmp[] = {a2, b2, a3, b3};
-    for (int i = 0; i < 4; i++) ct_xdecref(tmp[i]);
+    ct_tensor *r = b2 ? ct_mm(a2, b2) : NULL, *res = r ? ct_view(r, 0, NULL) : NULL;
+    if (res && res->grad_fn) res->grad_fn->name = "DotBackward0";
+    ct_xdecref(a2);
+    ct_xdecref(b2);
+    ct_xdecref(r);
     return res;
 }
 
@@ -180,6 +177,7 @@ ct_tensor *ct_mv(ct_tensor *m, ct_tensor *v) {
     if (same_dtype("mat and vec", m, v) < 0) return NULL;
     ct_tensor *v2 = ct_unsqueeze(v, 1), *r = v2 ? ct_mm(m, v2) : NULL, *res = NULL;
     if (r) res = ct_squeeze(r, 1, (int64_t[]){1});
+    if (res && res->grad_fn) res->grad_fn->name = "MvBackward0";
     ct_xdecref(v2);
     ct_xdecref(r);
     return res;

@@ -10,10 +10,25 @@ typedef struct {
 } CTNode;
 
 static PyTypeObject CTNodeType;
+static PyObject *node_classes;   /* name -> subclass of _Node named after the node */
+
+static PyTypeObject *node_class(const char *name) {
+    PyObject *cls = PyDict_GetItemString(node_classes, name);   /* borrowed */
+    if (cls) return (PyTypeObject *)cls;
+    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){s:s}", name, (PyObject *)&CTNodeType, "__module__",
+                                "ctorch.autograd");
+    if (!cls || PyDict_SetItemString(node_classes, name, cls) < 0) {
+        Py_XDECREF(cls);
+        return NULL;
+    }
+    Py_DECREF(cls);   /* the dict keeps it */
+    return (PyTypeObject *)cls;
+}
 
 static PyObject *node_wrap(ct_node *n) {
     if (!n) Py_RETURN_NONE;
-    CTNode *o = PyObject_New(CTNode, &CTNodeType);
+    PyTypeObject *cls = node_class(n->name);
+    CTNode *o = cls ? (CTNode *)cls->tp_alloc(cls, 0) : NULL;
     if (!o) return NULL;
     ct_node_incref(n);
     o->node = n;
@@ -22,7 +37,7 @@ static PyObject *node_wrap(ct_node *n) {
 
 static void node_dealloc(PyObject *self) {
     ct_node_decref(((CTNode *)self)->node);
-    PyObject_Free(self);
+    Py_TYPE(self)->tp_free(self);
 }
 
 static PyObject *node_repr(PyObject *self) {
@@ -69,7 +84,7 @@ static PyGetSetDef node_getset[] = {
 static PyTypeObject CTNodeType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ctorch._C._Node",
     .tp_basicsize = sizeof(CTNode),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_dealloc = node_dealloc,
     .tp_repr = node_repr,
     .tp_methods = node_methods,
@@ -81,7 +96,9 @@ static PyTypeObject CTNodeType = {
 /* ---- tensor attributes ---- */
 PyObject *ct_get_requires_grad(PyObject *self, void *c) { return PyBool_FromLong(ct_requires_grad(ct_unwrap(self))); }
 
-static int set_flag(ct_tensor *t, bool on) {
+/* from_method: requires_grad_(True) on a non-leaf is a no-op; the attribute setter refuses */
+static int set_flag(ct_tensor *t, bool on, bool from_method) {
+    if (t->grad_fn && on && from_method) return 0;
     if (t->grad_fn) {
         PyErr_SetString(PyExc_RuntimeError, on ? "you can only change requires_grad flags of leaf variables."
                                               : "you can only change requires_grad flags of leaf variables. If you want "
@@ -103,7 +120,7 @@ int ct_set_requires_grad(PyObject *self, PyObject *value, void *c) {
         return -1;
     }
     int on = PyObject_IsTrue(value);
-    return on < 0 ? -1 : set_flag(ct_unwrap(self), on);
+    return on < 0 ? -1 : set_flag(ct_unwrap(self), on, false);
 }
 
 PyObject *ct_get_grad(PyObject *self, void *c) {
@@ -165,7 +182,7 @@ static PyObject *m_requires_grad_(PyObject *self, PyObject *const *args, Py_ssiz
     PyObject *a[1];
     bool on;
     if (ct_parse("requires_grad_", args, nargs, kwnames, names, 1, a) < 0 ||
-        ct_arg_bool("requires_grad_", "requires_grad", a[0], true, &on) < 0 || set_flag(ct_unwrap(self), on) < 0)
+        ct_arg_bool("requires_grad_", "requires_grad", a[0], true, &on) < 0 || set_flag(ct_unwrap(self), on, true) < 0)
         return NULL;
     Py_INCREF(self);
     return self;
@@ -237,6 +254,16 @@ static PyObject *f_run_backward(PyObject *m, PyObject *args) {
     if (ng > 0 && ng != n)
         return PyErr_Format(PyExc_RuntimeError, "grad_tensors has %d entries but there are %d tensors", ng, n);
     if (check_implicit(outs, grads, n) < 0) return NULL;
+    for (int i = 0; i < n; i++) {
+        if (!grads[i]) continue;
+        ct_tensor *g = grads[i], *o = outs[i];
+        if (g->ndim != o->ndim || memcmp(g->sizes, o->sizes, sizeof(int64_t) * (size_t)o->ndim)) {
+            char a[256], b[256];
+            return PyErr_Format(PyExc_RuntimeError, "Mismatch in shape: grad_output[%d] has a shape of torch.Size(%s) "
+                                "and output[%d] has a shape of torch.Size(%s).", i, ct_shape_str(g->ndim, g->sizes, a, 256),
+                                i, ct_shape_str(o->ndim, o->sizes, b, 256));
+        }
+    }
     if (inputs != Py_None && (ni = tensor_list("backward", inputs, ins, 64, false)) < 0) return NULL;
     for (int i = 0; i < n; i++)
         if (!ct_requires_grad(outs[i]))
@@ -334,7 +361,7 @@ PyMethodDef ct_autograd_functions[] = {
 };
 
 int ct_autograd_init(PyObject *module) {
-    if (PyType_Ready(&CTNodeType) < 0) return -1;
+    if (PyType_Ready(&CTNodeType) < 0 || !(node_classes = PyDict_New())) return -1;
     return PyModule_AddObjectRef(module, "_Node", (PyObject *)&CTNodeType);
 }
 

@@ -5,6 +5,8 @@
 
 #include <math.h>
 
+#include "ctorch/ct_autograd.h"
+
 /* ---- dtypes of buffer formats (PEP 3118) ---- */
 static ct_dtype dtype_of_format(const char *fmt, Py_ssize_t itemsize) {
     if (!fmt) return CT_UINT8;
@@ -628,7 +630,8 @@ static PyObject *m_to(PyObject *self, PyObject *const *args, Py_ssize_t nargs, P
         Py_INCREF(self);
         return self;
     }
-    ct_tensor *r = ct_device_eq(dev, ct_device_of(t)) ? ct_empty_like(t, dt) : ct_empty(t->ndim, t->sizes, dt, dev);
+    if (ct_device_eq(dev, ct_device_of(t))) return ct_wrap(ct_to_dtype(t, dt, copy));   /* recorded for autograd */
+    ct_tensor *r = ct_empty(t->ndim, t->sizes, dt, dev);
     if (r && ct_copy_(r, t) < 0) {
         ct_decref(r);
         r = NULL;
@@ -642,12 +645,19 @@ static PyObject *m_clone(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     return ct_wrap(r);
 }
 
+static PyObject *f_clone(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {
+    return ct_call_as_method("clone", m_clone, a, n, k);
+}
+
 static PyObject *m_copy_(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     static const char *const names[] = {"src", "non_blocking", NULL};
     PyObject *a[2];
     if (ct_parse("copy_", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     ct_tensor *src = ct_arg_tensor("copy_", "src", a[0]), *dst = ct_unwrap(self);
     if (!src) return NULL;
+    if (ct_grad_enabled() && ct_requires_grad(src))
+        return PyErr_Format(PyExc_NotImplementedError, "copy_ from a tensor that requires grad does not record its "
+                            "gradient yet (detach() it, or use torch.no_grad())");
     int rc;
     CT_NOGIL(ct_numel(dst), rc = ct_copy_(dst, src));
     if (rc < 0) return ct_raise();
@@ -744,6 +754,7 @@ PyMethodDef ct_create_functions[] = {
     CT_ENTRY("tensor", f_tensor) CT_ENTRY("as_tensor", f_as_tensor) CT_ENTRY("arange", f_arange)
     CT_ENTRY("linspace", f_linspace) CT_ENTRY("eye", f_eye) CT_ENTRY("zeros_like", f_zeros_like)
     CT_ENTRY("ones_like", f_ones_like) CT_ENTRY("empty_like", f_empty_like) CT_ENTRY("full_like", f_full_like)
+    {"clone", (PyCFunction)(void (*)(void))f_clone, METH_FASTCALL | METH_KEYWORDS, NULL},
     {"_from_buffer", (PyCFunction)f_from_buffer, METH_O, NULL},
     {"_make_subclass", (PyCFunction)f_make_subclass, METH_VARARGS, NULL},
     {NULL},

@@ -3,6 +3,7 @@
  * with their own signatures (add/sub alpha, div rounding_mode, round,
  * clamp, lerp, pow, where) are written out. */
 #include "ct_python.h"
+#include "ctorch/ct_autograd.h"
 
 /* run a core elementwise call on Python operands; out: a tensor object or NULL */
 static PyObject *finish(ct_tensor *r, PyObject *out) {
@@ -223,7 +224,10 @@ static PyObject *clamp_side(const char *fname, int which, PyObject *self, PyObje
     if (ct_parse(fname, args, nargs, kwnames, which ? names_max : names, 1, a) < 0) return NULL;
     if (!a[0]) return PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional argument", fname);
     PyObject *argv[2] = {which ? Py_None : a[0], which ? a[0] : Py_None};
-    return clamp_common(fname, self, argv, 2, NULL, inplace);
+    PyObject *r = clamp_common(fname, self, argv, 2, NULL, inplace);
+    ct_tensor *t = r ? ct_unwrap(r) : NULL;
+    if (t && t->grad_fn && !inplace) t->grad_fn->name = which ? "ClampMaxBackward0" : "ClampMinBackward0";
+    return r;
 }
 static PyObject *m_clamp_min2(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return clamp_side("clamp_min", 0, s, a, n, k, false); }
 static PyObject *m_clamp_min2_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return clamp_side("clamp_min_", 0, s, a, n, k, true); }

@@ -1,5 +1,6 @@
 /* Reductions and matrix products for Python. */
 #include "ct_python.h"
+#include "ctorch/ct_autograd.h"
 
 #include <math.h>
 
@@ -87,7 +88,9 @@ static PyObject *max_min(const char *fname, bool is_max, PyObject *self, PyObjec
         if (ct_numel(t) == 0)
             return PyErr_Format(PyExc_RuntimeError, "%s(): Expected reduction dim to be specified for input.numel() "
                                 "== 0. Specify the reduction dim with the 'dim' argument.", fname);
-        return ct_wrap(ct_reduce(is_max ? CT_RED_AMAX : CT_RED_AMIN, t, 0, NULL, false, CT_UNDEFINED));
+        ct_tensor *r = ct_reduce(is_max ? CT_RED_AMAX : CT_RED_AMIN, t, 0, NULL, false, CT_UNDEFINED);
+        if (r && r->grad_fn) r->grad_fn->name = is_max ? "MaxBackward1" : "MinBackward1";
+        return ct_wrap(r);
     }
     int64_t dim;
     bool keepdim;
@@ -151,7 +154,9 @@ static PyObject *var_call(const char *fname, bool take_sqrt, PyObject *self, PyO
         PyErr_WarnFormat(PyExc_UserWarning, 1, "%s(): degrees of freedom is <= 0. Correction should be strictly less "
                          "than the reduction factor (input numel divided by output numel).", fname) < 0)
         return NULL;
-    return ct_wrap(ct_var(ct_unwrap(self), nd, dims, correction, keepdim, take_sqrt));
+    ct_tensor *r = ct_var(ct_unwrap(self), nd, dims, correction, keepdim, take_sqrt);
+    if (r && r->grad_fn) r->grad_fn->name = take_sqrt ? "StdBackward0" : "VarBackward0";
+    return ct_wrap(r);
 }
 static PyObject *m_std(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return var_call("std", true, s, a, n, k); }
 static PyObject *m_var(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return var_call("var", false, s, a, n, k); }
@@ -201,7 +206,9 @@ static PyObject *m_logsumexp(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (!a[0]) return PyErr_Format(PyExc_TypeError, "logsumexp() missing 1 required positional arguments: \"dim\"");
     if (ct_arg_dims("logsumexp", a[0], dims, &nd) < 0 || ct_arg_bool("logsumexp", "keepdim", a[1], false, &keepdim) < 0)
         return NULL;
-    return ct_wrap(ct_logsumexp(ct_unwrap(self), nd, dims, keepdim));
+    ct_tensor *r = ct_logsumexp(ct_unwrap(self), nd, dims, keepdim);
+    if (r && r->grad_fn) r->grad_fn->name = "LogsumexpBackward0";
+    return ct_wrap(r);
 }
 static PyObject *f_logsumexp(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return ct_call_as_method("logsumexp", m_logsumexp, a, n, k); }
 

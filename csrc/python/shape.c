@@ -1,5 +1,6 @@
 /* Views, shape queries and basic indexing for Python. */
 #include "ct_python.h"
+#include "ctorch/ct_autograd.h"
 
 /* ---- queries ---- */
 static PyObject *m_size(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
@@ -130,7 +131,9 @@ static PyObject *m_t(PyObject *self, PyObject *unused) {
     ct_tensor *t = ct_unwrap(self);
     if (t->ndim > 2)
         return PyErr_Format(PyExc_RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is %dD", t->ndim);
-    return ct_wrap(t->ndim < 2 ? ct_alias(t) : ct_transpose(t, 0, 1));
+    ct_tensor *r = t->ndim < 2 ? ct_reshape(t, t->ndim, t->sizes) : ct_transpose(t, 0, 1);
+    if (r && r->grad_fn && r->grad_fn != t->grad_fn) r->grad_fn->name = "TBackward0";
+    return ct_wrap(r);
 }
 static PyObject *m_t_(PyObject *self, PyObject *unused) { return m_t(self, NULL); }
 
@@ -347,6 +350,12 @@ static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
     ct_tensor *view = apply_index(ct_unwrap(self), key);
     if (!view) return -1;
     int rc;
+    if (ct_is_tensor(value) && ct_grad_enabled() && ct_requires_grad(ct_unwrap(value))) {
+        ct_decref(view);
+        PyErr_SetString(PyExc_NotImplementedError, "assigning a tensor that requires grad through indexing does not "
+                        "record its gradient yet (detach() it, or use torch.no_grad())");
+        return -1;
+    }
     if (ct_is_tensor(value)) {
         /* the value broadcasts to the indexed shape (PyTorch's expand message on mismatch) */
         ct_tensor *src = ct_expand(ct_unwrap(value), view->ndim, view->sizes);

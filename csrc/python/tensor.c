@@ -110,6 +110,10 @@ static int set_data(PyObject *self, PyObject *value, void *c) {
     CTensor *o = (CTensor *)self;
     ct_tensor *nt = ct_alias(ct_unwrap(value));
     if (!nt) return ct_raise_int();
+    /* a leaf keeps requiring grad, and keeps its .grad (w.data = ... in update rules) */
+    nt->requires_grad = o->t->requires_grad;
+    nt->grad = o->t->grad;
+    o->t->grad = NULL;
     if (o->t->pyobj == self) o->t->pyobj = NULL;
     ct_decref(o->t);
     o->t = nt;

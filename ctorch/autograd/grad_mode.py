@@ -73,6 +73,10 @@ class set_grad_enabled(_GradMode):
     def __enter__(self):
         pass
 
+    def __call__(self, fn):
+        _C._set_grad_enabled(self._prev)   # as a decorator it switches only inside fn
+        return super().__call__(fn)
+
     def clone(self):
         return self.__class__(self._mode)
 
