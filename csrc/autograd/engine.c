@@ -13,15 +13,52 @@ typedef struct {
     int capture;       /* autograd.grad: index of the input this AccumulateGrad stands for, or -1 */
 } slot;
 
+/* the nodes of one backward: slots, and an open-addressing index node -> slot */
 typedef struct {
     slot *slots;
     int n, cap;
+    int *index;      /* hcap entries: slot number + 1, 0 when free */
+    int hcap;        /* a power of two, at least twice n */
 } graph;
 
+static size_t hash_of(const ct_node *n) { return ((size_t)n >> 4) * 0x9E3779B97F4A7C15ull; }
+
 static int find(const graph *g, const ct_node *n) {
-    for (int i = 0; i < g->n; i++)
-        if (g->slots[i].node == n) return i;
-    return -1;
+    if (!g->hcap) return -1;
+    for (size_t h = hash_of(n) & (size_t)(g->hcap - 1);; h = (h + 1) & (size_t)(g->hcap - 1)) {
+        int s = g->index[h] - 1;
+        if (s < 0) return -1;
+        if (g->slots[s].node == n) return s;
+    }
+}
+
+/* add a slot for n (not present yet); returns its number or -1 */
+static int add(graph *g, ct_node *n) {
+    if (g->n == g->cap) {
+        int cap = g->cap ? g->cap * 2 : 64;
+        slot *s = realloc(g->slots, sizeof(slot) * (size_t)cap);
+        if (!s) return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
+        g->slots = s;
+        g->cap = cap;
+    }
+    if (2 * (g->n + 1) > g->hcap) {   /* grow the index and put every slot back */
+        int hcap = g->hcap ? g->hcap * 2 : 128;
+        int *index = calloc((size_t)hcap, sizeof(int));
+        if (!index) return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
+        free(g->index);
+        g->index = index;
+        g->hcap = hcap;
+        for (int i = 0; i < g->n; i++) {
+            size_t h = hash_of(g->slots[i].node) & (size_t)(hcap - 1);
+            while (index[h]) h = (h + 1) & (size_t)(hcap - 1);
+            index[h] = i + 1;
+        }
+    }
+    size_t h = hash_of(n) & (size_t)(g->hcap - 1);
+    while (g->index[h]) h = (h + 1) & (size_t)(g->hcap - 1);
+    g->slots[g->n] = (slot){n, 0, NULL, -1};
+    g->index[h] = g->n + 1;
+    return g->n++;
 }
 
 /* every node reachable from n, with the number of edges into each */
@@ -30,12 +67,9 @@ static int collect(graph *g, ct_node *root) {
     int sp = 0, scap = 64;
     if (!stack) return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
     stack[sp++] = root;
-    if (find(g, root) < 0) {
-        if (g->n == g->cap) {
-            g->cap = g->cap ? g->cap * 2 : 64;
-            g->slots = realloc(g->slots, sizeof(slot) * (size_t)g->cap);
-        }
-        g->slots[g->n++] = (slot){root, 0, NULL, -1};
+    if (find(g, root) < 0 && add(g, root) < 0) {
+        free(stack);
+        return -1;
     }
     while (sp > 0) {
         ct_node *n = stack[--sp];
@@ -44,15 +78,18 @@ static int collect(graph *g, ct_node *root) {
             if (!m) continue;
             int k = find(g, m);
             if (k < 0) {
-                if (g->n == g->cap) {
-                    g->cap *= 2;
-                    g->slots = realloc(g->slots, sizeof(slot) * (size_t)g->cap);
+                if ((k = add(g, m)) < 0) {
+                    free(stack);
+                    return -1;
                 }
-                g->slots[g->n++] = (slot){m, 0, NULL, -1};
-                k = g->n - 1;
                 if (sp == scap) {
+                    ct_node **bigger = realloc(stack, sizeof(ct_node *) * (size_t)scap * 2);
+                    if (!bigger) {
+                        free(stack);
+                        return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
+                    }
+                    stack = bigger;
                     scap *= 2;
-                    stack = realloc(stack, sizeof(ct_node *) * (size_t)scap);
                 }
                 stack[sp++] = m;
             }
@@ -78,6 +115,45 @@ static int check_nan(const ct_node *n, ct_tensor *const *grads) {
         if (bad) return ct_error(CT_ERR_RUNTIME, "Function '%s' returned nan values in its %dth output.", n->name, i);
     }
     return 0;
+}
+
+/* the ready nodes: a max-heap of slot numbers by sequence number (the latest node first) */
+typedef struct {
+    int *items;
+    int n, cap;
+} ready_heap;
+
+static int64_t seq_of(const graph *g, int s) { return g->slots[s].node->seq; }
+
+static int heap_push(ready_heap *h, const graph *g, int s) {
+    if (h->n == h->cap) {
+        int cap = h->cap ? h->cap * 2 : 64;
+        int *items = realloc(h->items, sizeof(int) * (size_t)cap);
+        if (!items) return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
+        h->items = items;
+        h->cap = cap;
+    }
+    int i = h->n++;
+    while (i > 0 && seq_of(g, h->items[(i - 1) / 2]) < seq_of(g, s)) {
+        h->items[i] = h->items[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->items[i] = s;
+    return 0;
+}
+
+static int heap_pop(ready_heap *h, const graph *g) {
+    int top = h->items[0], last = h->items[--h->n], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= h->n) break;
+        if (c + 1 < h->n && seq_of(g, h->items[c + 1]) > seq_of(g, h->items[c])) c++;
+        if (seq_of(g, h->items[c]) <= seq_of(g, last)) break;
+        h->items[i] = h->items[c];
+        i = c;
+    }
+    if (h->n > 0) h->items[i] = last;
+    return top;
 }
 
 /* sum g into a slot (the first gradient is kept as it is) */
@@ -119,7 +195,7 @@ static int accumulate(ct_tensor *leaf, ct_tensor *g, bool create_graph) {
 
 int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_roots, bool retain_graph,
                 bool create_graph, int ninputs, ct_tensor *const *inputs, ct_tensor **out) {
-    graph g = {NULL, 0, 0};
+    graph g = {NULL, 0, 0, NULL, 0};
     int rc = 0;
     bool was_enabled = ct_grad_enabled();
     ct_set_grad_enabled(create_graph);
@@ -181,12 +257,11 @@ int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_root
         ct_xdecref(gr);
     }
     /* run: the ready node with the highest sequence number first */
-    while (rc == 0) {
-        int best = -1;
-        for (int k = 0; k < g.n; k++)
-            if (g.slots[k].deps == 0 && g.slots[k].node && (best < 0 || g.slots[k].node->seq > g.slots[best].node->seq))
-                best = k;
-        if (best < 0) break;
+    ready_heap ready = {NULL, 0, 0};
+    for (int k = 0; k < g.n && rc == 0; k++)
+        if (g.slots[k].deps == 0) rc = heap_push(&ready, &g, k);
+    while (rc == 0 && ready.n > 0) {
+        int best = heap_pop(&ready, &g);
         slot *s = &g.slots[best];
         ct_node *n = s->node;
         s->node = NULL;   /* done */
@@ -251,7 +326,7 @@ int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_root
             int k = find(&g, m);
             if (rc == 0 && grads[i] && deliver(&g.slots[k], grads[i]) < 0) rc = -1;
             ct_xdecref(grads[i]);
-            g.slots[k].deps--;
+            if (--g.slots[k].deps == 0 && rc == 0) rc = heap_push(&ready, &g, k);
         }
         if (!retain_graph) {   /* free what this node saved: a second backward is an error */
             for (int i = 0; i < n->nsaved; i++) {
@@ -261,11 +336,13 @@ int ct_backward(int nroots, ct_tensor *const *roots, ct_tensor *const *grad_root
             n->released = n->nsaved > 0;
         }
     }
+    free(ready.items);
     for (int k = 0; k < g.n; k++) ct_xdecref(g.slots[k].grad);
 release_entries:
     for (int r = 0; r < nroots; r++) ct_node_decref(entry[r]);
 done:
     free(g.slots);
+    free(g.index);
     ct_set_grad_enabled(was_enabled);
     if (rc < 0)
         for (int i = 0; i < ninputs; i++) {
