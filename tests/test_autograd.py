@@ -1037,31 +1037,19 @@ def _chain_setitem_tensor(x, w):   # a value with history written into a non-lea
     return y
 
 
-# Gradients through index assignment and in-place ops on views (PyTorch's
-# CopySlices) are not recorded yet: ctorch refuses these with
-# NotImplementedError instead of computing wrong gradients.
-COPYSLICES_GAP = pytest.mark.xfail(not REFERENCE, strict=True, raises=NotImplementedError,
-                                   reason="autograd through index assignment / views written in place: not yet")
-
 WV = np.array([1.5, -0.5, 2.0])
 INPLACE_CHAINS = [  # (function of leaves x and w, NumPy grad of x, NumPy grad of w or None)
     (_chain_add_exp, 2 * np.exp(2 * XV + 1), None),
     (_chain_mul_by_w, WV, XV),
     (_chain_clamp, WV * (XV > 0), np.maximum(XV, 0)),
     (_chain_sin, np.cos(XV), None),
-    pytest.param(_chain_setitem, np.array([2 * XV[0], 0.0, 2 * XV[2]]), None, marks=COPYSLICES_GAP),
-    pytest.param(_chain_view_mul, np.array([2 * XV[0], 18 * XV[1], 18 * XV[2]]), None, marks=COPYSLICES_GAP),
-    pytest.param(_chain_setitem_tensor, np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.0, 4.0]),
-                 marks=COPYSLICES_GAP),
+    (_chain_setitem, np.array([2 * XV[0], 0.0, 2 * XV[2]]), None),
+    (_chain_view_mul, np.array([2 * XV[0], 18 * XV[1], 18 * XV[2]]), None),
+    (_chain_setitem_tensor, np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.0, 4.0])),
 ]
 
 
-def _chain_id(c):
-    fn = c.values[0] if hasattr(c, "values") else c[0]
-    return fn.__name__[7:]
-
-
-@pytest.mark.parametrize("fn,gx,gw", INPLACE_CHAINS, ids=[_chain_id(c) for c in INPLACE_CHAINS])
+@pytest.mark.parametrize("fn,gx,gw", INPLACE_CHAINS, ids=[c[0].__name__[7:] for c in INPLACE_CHAINS])
 def test_inplace_on_non_leaves_keeps_gradients_right(fn, gx, gw):
     x, w = leaf(XV), leaf(WV)
     y = fn(x, w)

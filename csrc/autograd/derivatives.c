@@ -349,6 +349,33 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         gi[0] = n->ints[0] ? K(ar->fail ? NULL : ct_select(g, n->ints[1], n->ints[2]))
                            : K(ar->fail ? NULL : ct_slice(g, n->ints[1], n->ints[2], n->ints[3], n->ints[4]));
         break;
+    case CT_NODE_COPY: /* dst.copy_(src): the old dst gets nothing, src all of it */
+        gi[0] = zeros_like(ar, g);
+        gi[1] = g;
+        break;
+    case CT_NODE_COPYSLICES: { /* the base outside the view: g with the view zeroed; inside: the view of g */
+        const ct_view_geometry *geo = n->geometry;
+        ct_tensor *gb = K(ar->fail ? NULL : ct_empty_strided(geo->base_ndim, in->sizes, geo->base_strides, g->dtype,
+                                                              ct_device_of(g)));
+        if (!ar->fail && ct_copy_(gb, g) < 0) ar->fail = true;
+        ct_tensor *region = K(ar->fail ? NULL : ct_as_strided(gb, geo->ndim, geo->sizes, geo->strides,
+                                                             gb->offset + geo->offset));
+        if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_clone(region));
+        if (!ar->fail && ct_fill_(region, ct_scalar_i(0)) < 0) ar->fail = true;
+        gi[0] = gb;
+        break;
+    }
+    case CT_NODE_VIEW_OF: { /* the view's gradient placed in zeros shaped like the base */
+        const ct_view_geometry *geo = n->geometry;
+        ct_tensor *z = K(ar->fail ? NULL : ct_empty_strided(geo->base_ndim, in->sizes, geo->base_strides, g->dtype,
+                                                             ct_device_of(g)));
+        if (!ar->fail && ct_fill_(z, ct_scalar_i(0)) < 0) ar->fail = true;
+        ct_tensor *region = K(ar->fail ? NULL : ct_as_strided(z, geo->ndim, geo->sizes, geo->strides,
+                                                             z->offset + geo->offset));
+        if (!ar->fail && ct_copy_(region, g) < 0) ar->fail = true;
+        gi[0] = z;
+        break;
+    }
     case CT_NODE_MM: { /* a @ b (2-D or batched 3-D): g @ b^T, a^T @ g */
         ct_tensor *a = n->saved[0], *b = n->saved[1];
         if (n->next[0].node) gi[0] = K(ar->fail ? NULL : ct_matmul(g, K(ct_transpose(b, -2, -1))));

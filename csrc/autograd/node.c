@@ -40,6 +40,7 @@ void ct_node_decref(ct_node *n) {
         }
         ct_xdecref(dying->leaf);
         ct_hooks_free(&dying->hooks);
+        free(dying->geometry);
         if (dying->custom_release) dying->custom_release(dying->custom_ctx);
         free(dying);
         dying = list;
@@ -132,24 +133,63 @@ int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, 
     return 0;
 }
 
-static bool is_view_node(const ct_node *n) {
-    return n->kind == CT_NODE_VIEW || n->kind == CT_NODE_PERMUTE || n->kind == CT_NODE_EXPAND ||
-           n->kind == CT_NODE_SLICE;
-}
-
 int ct_inplace_check(ct_tensor *t) {
     if (grad_disabled) return 0;
     if (t->requires_grad && !t->grad_fn)
         return ct_error(CT_ERR_RUNTIME, "a leaf Variable that requires grad is being used in an in-place operation.");
-    if (t->grad_fn && is_view_node(t->grad_fn)) {
-        /* the base's history would have to be rewritten (PyTorch's CopySlices): refused, never wrong */
-        const ct_node *src = t->grad_fn->next[0].node;
-        if (src && src->kind == CT_NODE_ACCUMULATE)
-            return ct_error(CT_ERR_RUNTIME, "a view of a leaf Variable that requires grad is being used in an in-place "
-                            "operation.");
-        return ct_error(CT_ERR_NOTIMPL, "in-place operations on a view of a tensor that requires grad are not "
-                        "supported yet (use an out-of-place op, or torch.no_grad())");
+    if (t->view_base && t->view_base->requires_grad && !t->view_base->grad_fn)
+        return ct_error(CT_ERR_RUNTIME, "a view of a leaf Variable that requires grad is being used in an in-place "
+                        "operation.");
+    return 0;
+}
+
+int ct_inplace_rebase(ct_tensor *t) {
+    ct_tensor *base = t->view_base;
+    if (grad_disabled || !base || !ct_is_non_overlapping_and_dense(base)) return 0;
+    if (!ct_requires_grad(base) && !ct_requires_grad(t)) return 0;
+    ct_view_geometry *geo = malloc(sizeof *geo), *geo2 = malloc(sizeof *geo2);
+    ct_node *cs = node_new(CT_NODE_COPYSLICES, "CopySlices"), *vo = node_new(CT_NODE_VIEW_OF, "AsStridedBackward0");
+    if (!geo || !geo2 || !cs || !vo) {
+        free(geo);
+        free(geo2);
+        if (cs) ct_node_decref(cs);
+        if (vo) ct_node_decref(vo);
+        return ct_error(CT_ERR_NOMEM, "autograd: out of memory");
     }
+    geo->ndim = t->ndim;
+    geo->base_ndim = base->ndim;
+    memcpy(geo->sizes, t->sizes, sizeof(int64_t) * (size_t)t->ndim);
+    memcpy(geo->strides, t->strides, sizeof(int64_t) * (size_t)t->ndim);
+    memcpy(geo->base_strides, base->strides, sizeof(int64_t) * (size_t)base->ndim);
+    geo->offset = t->offset - base->offset;
+    *geo2 = *geo;
+    /* base <- CopySlices: its old history (outside the view) and t's new node (inside) */
+    cs->nnext = 2;
+    cs->in_shape[0].ndim = base->ndim;
+    cs->in_shape[0].dtype = base->dtype;
+    memcpy(cs->in_shape[0].sizes, base->sizes, sizeof(int64_t) * (size_t)base->ndim);
+    cs->in_shape[1].ndim = t->ndim;
+    cs->in_shape[1].dtype = t->dtype;
+    memcpy(cs->in_shape[1].sizes, t->sizes, sizeof(int64_t) * (size_t)t->ndim);
+    cs->geometry = geo;
+    if (edge_of(base, &cs->next[0]) < 0) {
+        free(geo2);
+        ct_node_decref(cs);
+        ct_node_decref(vo);
+        return -1;
+    }
+    if (t->grad_fn) {
+        ct_node_incref(t->grad_fn);
+        cs->next[1].node = t->grad_fn;
+    }
+    ct_record_finish(cs, base);
+    /* t <- read back from the rewritten base */
+    vo->nnext = 1;
+    vo->in_shape[0] = cs->in_shape[0];
+    vo->geometry = geo2;
+    ct_node_incref(cs);
+    vo->next[0].node = cs;
+    ct_record_finish(vo, t);
     return 0;
 }
 

@@ -69,6 +69,7 @@ ct_tensor *ct_tensor_new(ct_storage *s, ct_dtype dtype, int ndim, const int64_t 
     t->grad_fn = NULL;
     t->grad = NULL;
     t->hooks = NULL;
+    t->view_base = NULL;
     return t;
 }
 
@@ -80,6 +81,7 @@ void ct_decref(ct_tensor *t) {
     }
     ct_xdecref(t->grad);
     ct_hooks_free(&t->hooks);
+    ct_xdecref(t->view_base);
     ct_storage_decref(t->storage);
     free(t);
 }

@@ -199,8 +199,15 @@ static ct_tensor *elementwise(int op, int n, ct_tensor *const *inputs, const ct_
     for (int i = 0; i < n; i++) ct_xdecref(cast[i]);
     ct_set_grad_enabled(grad_mode);
     if (node) {
-        if (res) return record_finish(op, node, res, params, nparams);
-        ct_node_decref(node);
+        if (!res) {
+            ct_node_decref(node);
+            return NULL;
+        }
+        if (!(res = record_finish(op, node, res, params, nparams))) return NULL;
+        if (out && ct_inplace_rebase(out) < 0) {   /* written through a view: the base's history too */
+            ct_decref(res);
+            return NULL;
+        }
     }
     return res;
 }

@@ -32,16 +32,41 @@ static int copy_across_devices(ct_tensor *dst, ct_tensor *src) {
     return rc;
 }
 
+/* autograd after an in-place write of new values into t: t's history
+ * becomes node (NULL: constants, no history), and a view's base follows */
+static int record_overwrite(ct_tensor *t, ct_node *node) {
+    if (node) {
+        ct_record_finish(node, t);
+    } else if (t->grad_fn) {
+        ct_node_decref(t->grad_fn);
+        t->grad_fn = NULL;
+    }
+    return ct_inplace_rebase(t);
+}
+
 int ct_copy_(ct_tensor *dst, ct_tensor *src) {
     if (ct_inplace_check(dst) < 0) return -1;
-    if (!ct_device_eq(ct_device_of(dst), ct_device_of(src))) return copy_across_devices(dst, src);
-    ct_iter it;
-    ct_tensor *out = dst;
-    if (ct_iter_elementwise(&it, "copy_", &out, dst->dtype, 1, &src) < 0) return -1;
-    ct_kernel_args args = {.op = CT_OP_copy, .iter = &it};
-    int rc = it.numel ? ct_dispatch(ct_device_of(dst), &args) : 0;
-    ct_iter_release(&it);
-    if (rc == 0) ct_bump_version(dst);
+    ct_tensor *in[2] = {dst, src};
+    bool record = ct_record_needed(2, in) && ct_is_floating(dst->dtype);
+    ct_node *node = record && ct_record_needed(1, &src) ? ct_record_begin(CT_NODE_COPY, "CopyBackwards", 2, in) : NULL;
+    if (record && ct_record_needed(1, &src) && !node) return -1;
+    int rc;
+    if (!ct_device_eq(ct_device_of(dst), ct_device_of(src))) {
+        rc = copy_across_devices(dst, src);
+    } else {
+        ct_iter it;
+        ct_tensor *out = dst;
+        if (ct_iter_elementwise(&it, "copy_", &out, dst->dtype, 1, &src) < 0) {
+            if (node) ct_node_decref(node);
+            return -1;
+        }
+        ct_kernel_args args = {.op = CT_OP_copy, .iter = &it};
+        rc = it.numel ? ct_dispatch(ct_device_of(dst), &args) : 0;
+        ct_iter_release(&it);
+        if (rc == 0) ct_bump_version(dst);
+    }
+    if (rc == 0 && record) return record_overwrite(dst, node);
+    if (node) ct_node_decref(node);
     return rc;
 }
 
@@ -87,6 +112,7 @@ int ct_fill_(ct_tensor *t, ct_scalar v) {
     int rc = it.numel ? ct_dispatch(ct_device_of(t), &args) : 0;
     ct_iter_release(&it);
     if (rc == 0) ct_bump_version(t);
+    if (rc == 0 && ct_record_needed(1, &t)) return record_overwrite(t, NULL);   /* constants: no history */
     return rc;
 }
 

@@ -15,10 +15,13 @@ static ct_tensor *recorded(ct_tensor *in, ct_tensor *out, int kind, const char *
 }
 
 ct_tensor *ct_as_strided(ct_tensor *t, int ndim, const int64_t *sizes, const int64_t *strides, int64_t offset) {
-    return ct_tensor_new(t->storage, t->dtype, ndim, sizes, strides, offset);
+    ct_tensor *v = ct_tensor_new(t->storage, t->dtype, ndim, sizes, strides, offset);
+    if (v) v->view_base = ct_incref(t->view_base ? t->view_base : t);   /* in-place writes rewrite the base's history */
+    return v;
 }
 
-ct_tensor *ct_alias(ct_tensor *t) { return ct_as_strided(t, t->ndim, t->sizes, t->strides, t->offset); }
+/* the same memory with no tie to t's history (detach, .data, saved outputs) */
+ct_tensor *ct_alias(ct_tensor *t) { return ct_tensor_new(t->storage, t->dtype, t->ndim, t->sizes, t->strides, t->offset); }
 
 /* the sizes of a view/reshape with one inferred -1 resolved */
 static int infer_size(const char *op, const ct_tensor *t, int ndim, const int64_t *sizes, int64_t *out) {

@@ -655,9 +655,7 @@ static PyObject *m_copy_(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (ct_parse("copy_", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     ct_tensor *src = ct_arg_tensor("copy_", "src", a[0]), *dst = ct_unwrap(self);
     if (!src) return NULL;
-    if (ct_grad_enabled() && ct_requires_grad(src))
-        return PyErr_Format(PyExc_NotImplementedError, "copy_ from a tensor that requires grad does not record its "
-                            "gradient yet (detach() it, or use torch.no_grad())");
+
     int rc;
     CT_NOGIL(ct_numel(dst), rc = ct_copy_(dst, src));
     if (rc < 0) return ct_raise();

@@ -350,12 +350,6 @@ static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
     ct_tensor *view = apply_index(ct_unwrap(self), key);
     if (!view) return -1;
     int rc;
-    if (ct_is_tensor(value) && ct_grad_enabled() && ct_requires_grad(ct_unwrap(value))) {
-        ct_decref(view);
-        PyErr_SetString(PyExc_NotImplementedError, "assigning a tensor that requires grad through indexing does not "
-                        "record its gradient yet (detach() it, or use torch.no_grad())");
-        return -1;
-    }
     if (ct_is_tensor(value)) {
         /* the value broadcasts to the indexed shape (PyTorch's expand message on mismatch) */
         ct_tensor *src = ct_expand(ct_unwrap(value), view->ndim, view->sizes);

@@ -32,7 +32,17 @@ enum {
     CT_NODE_MM,                        /* mm, bmm, batched matmul */
     CT_NODE_ADDMM,
     CT_NODE_CUSTOM,                    /* autograd.Function: the backward is a callback */
+    CT_NODE_COPY,                      /* copy_ of a tensor into another (CopyBackwards) */
+    CT_NODE_COPYSLICES,                /* a base after an in-place write into one of its views */
+    CT_NODE_VIEW_OF,                   /* that view, read back from the rewritten base */
 };
+
+/* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */
+typedef struct {
+    int ndim, base_ndim;
+    int64_t sizes[CT_MAX_DIMS], strides[CT_MAX_DIMS], offset;   /* the view, offset relative to the base */
+    int64_t base_strides[CT_MAX_DIMS];
+} ct_view_geometry;
 
 typedef struct ct_node ct_node;
 
@@ -82,6 +92,7 @@ struct ct_node {
     ct_tensor *leaf;                   /* AccumulateGrad: the leaf (owned) */
     ct_tensor *retain;                 /* a non-leaf output that retains its grad (borrowed; cleared when freed) */
     ct_hook *hooks;                    /* hooks on the gradient of this node's output (non-leaf tensors) */
+    ct_view_geometry *geometry;        /* CT_NODE_COPYSLICES, CT_NODE_VIEW_OF (owned) */
     ct_custom_backward_fn custom_fn;   /* CT_NODE_CUSTOM */
     void *custom_ctx;
     void (*custom_release)(void *ctx);
@@ -117,6 +128,9 @@ int ct_record_op(int kind, const char *name, int nin, ct_tensor *const *inputs, 
                  ct_tensor *const *save, const ct_scalar *scalars, int nscalars, const int64_t *ints, int nints);
 /* an in-place op wrote into t: checks (leaf requiring grad) before, history after */
 int ct_inplace_check(ct_tensor *t);
+/* after an in-place write into t: when t is a view with history, its base's
+ * history becomes CopySlices(base's old history, t's new node) */
+int ct_inplace_rebase(ct_tensor *t);
 const char *ct_op_backward_name(int op);
 
 /* ---- the engine ---- */

@@ -47,6 +47,7 @@ typedef struct ct_tensor {
     struct ct_node *grad_fn;        /* owned: the node that made this tensor, NULL for leaves */
     struct ct_tensor *grad;         /* owned: accumulated gradient of a leaf (or a retained one) */
     struct ct_hook *hooks;          /* owned: gradient hooks of a leaf */
+    struct ct_tensor *view_base;    /* owned: the tensor a view was made from (NULL for non-views) */
 } ct_tensor;
 
 /* ---- lifetime ---- */
