@@ -266,6 +266,13 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_MEAN:
         gi[0] = expand_to_input(ar, n, muls(ar, unreduce(ar, n, g), 1.0 / (double)reduced_count(n)));
         break;
+    case CT_NODE_NORM2: { /* g * x / norm, and 0 where the norm is 0 */
+        ct_tensor *nk = unreduce(ar, n, n->saved[1]);
+        ct_tensor *q = dv(ar, n->saved[0], nk);
+        ct_tensor *safe = K(ar->fail ? NULL : ct_where(cmp(ar, CT_OP_eq, nk, num(ar, 0)), zeros_like(ar, q), q, NULL));
+        gi[0] = mul(ar, expand_to_input(ar, n, unreduce(ar, n, g)), safe);
+        break;
+    }
     case CT_OP_prod: { /* the product of the others: out / x without zeros; with one zero, the zero's
                         * share is the product of the rest; with two or more, none */
         ct_tensor *x = n->saved[0], *gk = expand_to_input(ar, n, unreduce(ar, n, g));
@@ -499,7 +506,7 @@ int ct_derivative(ct_node *n, ct_tensor *grad, ct_tensor **grads_out) {
  * tests can check every one of them against finite differences) */
 int ct_differentiable_ops(const char **names, int max) {
     static const char *const structural[] = {
-        "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "cumprod", "view", "reshape",
+        "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "cumprod", "norm", "view", "reshape",
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", NULL};
     int n = 0;

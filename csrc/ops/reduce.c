@@ -325,7 +325,28 @@ ct_tensor *ct_var(ct_tensor *x, int ndims, const int64_t *dims, double correctio
     return res;
 }
 
+static ct_tensor *norm_values(ct_tensor *x, double p, int ndims, const int64_t *dims, bool keepdim);
+
+/* the 2-norm is recorded as one node: its gradient at 0 is 0, as PyTorch's */
 ct_tensor *ct_norm(ct_tensor *x, double p, int ndims, const int64_t *dims, bool keepdim) {
+    if (p != 2 || !ct_record_needed(1, &x)) return norm_values(x, p, ndims, dims, keepdim);
+    bool mask[CT_MAX_DIMS];
+    if (reduced_mask(x, ndims, dims, mask) < 0) return NULL;
+    ct_set_grad_enabled(false);
+    ct_tensor *r = norm_values(x, p, ndims, dims, keepdim);
+    ct_set_grad_enabled(true);
+    int64_t ints[2] = {keepdim, 0};
+    for (int d = 0; d < x->ndim; d++)
+        if (mask[d]) ints[1] |= (int64_t)1 << d;
+    ct_tensor *save[2] = {x, r};
+    if (r && ct_record_op(CT_NODE_NORM2, "NormBackward1", 1, &x, r, 2, save, NULL, 0, ints, 2) < 0) {
+        ct_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+static ct_tensor *norm_values(ct_tensor *x, double p, int ndims, const int64_t *dims, bool keepdim) {
     if (check_floating("linalg.vector_norm", x) < 0) return NULL;
     ct_tensor *a = ct_unary(CT_OP_abs, x, NULL, NULL), *t = NULL, *s = NULL, *res = NULL;
     if (!a) return NULL;

@@ -28,6 +28,7 @@ enum {
     CT_NODE_TO,                        /* dtype conversion */
     CT_NODE_CLONE,
     CT_NODE_MEAN,
+    CT_NODE_NORM2,                     /* the 2-norm: x / norm, 0 where the norm is 0 */
     CT_NODE_MAXMIN_DIM,                /* values of max/min(dim) */
     CT_NODE_MM,                        /* mm, bmm, batched matmul */
     CT_NODE_ADDMM,
