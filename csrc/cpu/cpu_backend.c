@@ -74,7 +74,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_uniform] = avx2 ? ct_cpu_uniform_avx2 : ct_cpu_uniform;
     k[CT_OP_normal] = avx2 ? ct_cpu_normal_avx2 : ct_cpu_normal;
     k[CT_OP_random] = k[CT_OP_exponential] = k[CT_OP_geometric] = ct_cpu_random_fill;
-    k[CT_OP_log_normal] = k[CT_OP_cauchy] = ct_cpu_random_fill;
+    k[CT_OP_log_normal] = k[CT_OP_cauchy] = avx2 ? ct_cpu_random_fill_avx2 : ct_cpu_random_fill;
     k[CT_OP_bernoulli] = ct_cpu_bernoulli;
     k[CT_OP_randperm] = ct_cpu_randperm;
     k[CT_OP_multinomial] = ct_cpu_multinomial;

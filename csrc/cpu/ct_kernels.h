@@ -23,6 +23,7 @@ int ct_cpu_normal(const ct_kernel_args *args);
 int ct_cpu_normal_avx2(const ct_kernel_args *args);
 void ct_normal16_avx2(float *d, float mean, float std);   /* random_avx2.c */
 int ct_cpu_random_fill(const ct_kernel_args *args);   /* random_ and the distributions drawn as doubles */
+int ct_cpu_random_fill_avx2(const ct_kernel_args *args);
 int ct_cpu_bernoulli(const ct_kernel_args *args);
 int ct_cpu_randperm(const ct_kernel_args *args);
 int ct_cpu_multinomial(const ct_kernel_args *args);

@@ -12,8 +12,9 @@
 
 /* ---- draws of one value (PyTorch's DistributionsHelper / TransformationHelper) ---- */
 
-/* Box-Muller on two double uniforms; the sine half is cached for the next call */
-static double normal_double(ct_generator *g, double mean, double std) {
+/* Box-Muller on two double uniforms; the sine half is cached for the next call.
+ * fma: PyTorch's AVX2 / AVX-512 builds contract ret * std + mean. */
+static double normal_double(ct_generator *g, double mean, double std, bool fma_) {
     double ret;
     if (g->has_next_double) {
         ret = g->next_double;
@@ -25,7 +26,7 @@ static double normal_double(ct_generator *g, double mean, double std) {
         g->has_next_double = true;
         ret = r * cos(theta);
     }
-    return ret * std + mean;
+    return fma_ ? fma(ret, std, mean) : ret * std + mean;
 }
 
 /* random_(from, to): (bits % range) + from, 64 bits of randomness from a range of 2^28 up */
@@ -57,6 +58,7 @@ typedef struct fill_ctx {
     double a, b;          /* distribution parameters */
     int64_t mode, from;   /* random_ */
     uint64_t range;
+    bool fma;             /* PyTorch's AVX2 / AVX-512 builds: a * b + c contracted */
 } fill_ctx;
 
 static int64_t draw_int(fill_ctx *c, ct_dtype dt) {
@@ -68,12 +70,15 @@ static int64_t draw_int(fill_ctx *c, ct_dtype dt) {
 static double draw_double(fill_ctx *c) {
     ct_generator *g = c->g;
     switch (c->op) {
-    case CT_OP_normal: return normal_double(g, c->a, c->b);
-    case CT_OP_log_normal: return exp(normal_double(g, c->a, c->b));
+    case CT_OP_normal: return normal_double(g, c->a, c->b, c->fma);
+    case CT_OP_log_normal: return exp(normal_double(g, c->a, c->b, c->fma));
     case CT_OP_bernoulli: return ct_rng_uniform_double(g) < c->a;
     case CT_OP_exponential: return -1.0 / c->a * log1p(-ct_rng_uniform_double(g));
     case CT_OP_geometric: return ceil(log(ct_rng_uniform_double(g)) / log1p(-c->a));
-    default: return c->a + c->b * tan(PI * (ct_rng_uniform_double(g) - 0.5));   /* cauchy */
+    default: {   /* cauchy */
+        double t = tan(PI * (ct_rng_uniform_double(g) - 0.5));
+        return c->fma ? fma(c->b, t, c->a) : c->a + c->b * t;
+    }
     }
 }
 
@@ -110,9 +115,9 @@ static const ct_loop_fn store_double_loops[CT_NUM_DTYPES] = {CT_DTYPES_ALL(CT_LO
 
 /* random, and the distributions drawn through double: normal (scalar path),
  * log_normal, bernoulli with a scalar p, exponential, geometric, cauchy */
-int ct_cpu_random_fill(const ct_kernel_args *a) {
+static int random_fill(const ct_kernel_args *a, bool fma) {
     const ct_iter *it = a->iter;
-    fill_ctx c = {.g = a->gen, .op = a->op};
+    fill_ctx c = {.g = a->gen, .op = a->op, .fma = fma};
     if (a->nscalars > 0) c.a = a->scalars[0].d;
     if (a->nscalars > 1) c.b = a->scalars[1].d;
     if (a->op == CT_OP_random) {
@@ -124,6 +129,8 @@ int ct_cpu_random_fill(const ct_kernel_args *a) {
     ct_iter_run_range(it, loops[it->tensors[0]->dtype], &c, 0, it->numel);
     return 0;
 }
+int ct_cpu_random_fill(const ct_kernel_args *a) { return random_fill(a, false); }
+int ct_cpu_random_fill_avx2(const ct_kernel_args *a) { return random_fill(a, true); }
 
 /* ---- uniform_: u * (to - from) + from in the op math type; a value rounded up to `to` becomes `from` ---- */
 typedef struct {
@@ -208,18 +215,18 @@ static void normal_fill_reduced(char *out, ct_dtype dt, int64_t n, float mean, f
     }
 }
 
-static int normal(const ct_kernel_args *a, fill16_fn f16) {
+static int normal(const ct_kernel_args *a, fill16_fn f16, bool fma) {
     ct_tensor *t = a->tensors[0];
     int64_t n = ct_numel(t);
     double mean = a->scalars[0].d, std = a->scalars[1].d;
-    if (n < 16 || !ct_is_contiguous(t)) return ct_cpu_random_fill(a);
+    if (n < 16 || !ct_is_contiguous(t)) return random_fill(a, fma);
     if (t->dtype == CT_FLOAT32) normal_fill_float((float *)ct_data(t), n, (float)mean, (float)std, a->gen, f16);
     else if (t->dtype == CT_FLOAT64) normal_fill_double((double *)ct_data(t), n, mean, std, a->gen);
     else normal_fill_reduced(ct_data(t), t->dtype, n, (float)mean, (float)std, a->gen, f16);
     return 0;
 }
-int ct_cpu_normal(const ct_kernel_args *a) { return normal(a, fill16_float); }
-int ct_cpu_normal_avx2(const ct_kernel_args *a) { return normal(a, ct_normal16_avx2); }
+int ct_cpu_normal(const ct_kernel_args *a) { return normal(a, fill16_float, false); }
+int ct_cpu_normal_avx2(const ct_kernel_args *a) { return normal(a, ct_normal16_avx2, true); }
 
 /* ---- bernoulli_(p tensor): a float64 p compares a double uniform, other p dtypes a float one ---- */
 typedef struct {
@@ -341,6 +348,13 @@ int ct_cpu_poisson(const ct_kernel_args *a) {
  * the last set to 1; each sample is the first slot whose sum is >= a double uniform.
  * Without replacement the op layer has made keys p / Exp(1) (the Gumbel-top-k trick,
  * as PyTorch); here the num_samples largest keys of each row, largest first. */
+#define CT_CUMSUM_CASE(E, T, C, m, ACC)                                 \
+    case CT_##E:                                                        \
+        for (int64_t j = 0; j < cats; j++) {                            \
+            sum += (ACC)CT_LOAD_##E((const T *)(row + j * cs * isz));   \
+            cum[j] = sum;                                               \
+        }                                                               \
+        break;
 #define CT_DEF_MULTINOMIAL(ACC)                                                                  \
     static void multinomial_##ACC(const ct_tensor *p, int64_t *out, int64_t n_sample, ACC *cum,  \
                                   ct_generator *g) {                                            \
@@ -349,9 +363,10 @@ int ct_cpu_poisson(const ct_kernel_args *a) {
         int64_t isz = ct_itemsize(p->dtype);                                                      \
         for (int64_t r = 0; r < rows; r++) {                                                     \
             ACC sum = 0;                                                                          \
-            for (int64_t j = 0; j < cats; j++) {                                                 \
-                sum += (ACC)ct_load_scalar(ct_data(p) + (r * rs + j * cs) * isz, p->dtype).d;    \
-                cum[j] = sum;                                                                     \
+            const char *row = ct_data(p) + r * rs * isz;                                          \
+            switch (p->dtype) {                                                                   \
+                CT_DTYPES_FLOAT(CT_CUMSUM_CASE, ACC)                                              \
+            default: break;                                                                       \
             }                                                                                     \
             for (int64_t j = 0; j < cats; j++) cum[j] /= sum;                                     \
             cum[cats - 1] = 1;                                                                    \
@@ -375,13 +390,38 @@ typedef struct {
     int64_t index;
 } keyed;
 
-/* larger key first; equal keys by index */
-static int by_key_desc(const void *x, const void *y) {
-    const keyed *a = x, *b = y;
-    if (a->key != b->key) return a->key < b->key ? 1 : -1;
-    return a->index < b->index ? -1 : a->index > b->index;
+/* a before b in the result: the larger key, or the lower index among equal keys */
+static inline bool before(keyed a, keyed b) { return a.key > b.key || (a.key == b.key && a.index < b.index); }
+
+static inline void swap_keyed(keyed *a, keyed *b) {
+    keyed t = *a;
+    *a = *b;
+    *b = t;
 }
 
+/* order a[lo, hi) far enough that a[0, k) holds the first k entries in order:
+ * quicksort that only descends into parts overlapping [0, k) */
+static void partial_sort(keyed *a, int64_t lo, int64_t hi, int64_t k) {
+    while (hi - lo > 16 && lo < k) {
+        int64_t mid = lo + (hi - lo) / 2;   /* median of three as the pivot, at mid */
+        if (before(a[mid], a[lo])) swap_keyed(&a[mid], &a[lo]);
+        if (before(a[hi - 1], a[mid])) swap_keyed(&a[hi - 1], &a[mid]);
+        if (before(a[mid], a[lo])) swap_keyed(&a[mid], &a[lo]);
+        keyed pivot = a[mid];
+        int64_t i = lo, j = hi - 1;
+        while (i <= j) {
+            while (before(a[i], pivot)) i++;
+            while (before(pivot, a[j])) j--;
+            if (i <= j) swap_keyed(&a[i++], &a[j--]);
+        }
+        partial_sort(a, lo, j + 1, k);
+        lo = i;
+    }
+    for (int64_t i = lo + 1; i < hi && lo < k; i++)   /* short parts: insertion sort */
+        for (int64_t j = i; j > lo && before(a[j], a[j - 1]); j--) swap_keyed(&a[j], &a[j - 1]);
+}
+
+/* per row, the indices of the n_sample largest keys, largest first */
 static int top_keys(const ct_tensor *keys, int64_t *out, int64_t n_sample) {
     int64_t rows = keys->ndim == 2 ? keys->sizes[0] : 1, cats = keys->sizes[keys->ndim - 1];
     int64_t rs = keys->ndim == 2 ? keys->strides[0] : 0, cs = keys->strides[keys->ndim - 1];
@@ -389,11 +429,24 @@ static int top_keys(const ct_tensor *keys, int64_t *out, int64_t n_sample) {
     keyed *k = malloc(sizeof(keyed) * (size_t)cats);
     if (!k) return ct_error(CT_ERR_NOMEM, "multinomial: out of memory");
     for (int64_t r = 0; r < rows; r++) {
-        for (int64_t j = 0; j < cats; j++) {
-            k[j].key = ct_load_scalar(ct_data(keys) + (r * rs + j * cs) * isz, keys->dtype).d;
-            k[j].index = j;
+        const char *row = ct_data(keys) + r * rs * isz;
+        switch (keys->dtype) {
+#define CT_KEYS_CASE(E, T, C, m, unused)                                          \
+    case CT_##E:                                                                  \
+        for (int64_t j = 0; j < cats; j++) {                                      \
+            k[j].key = CT_LOAD_##E((const T *)(row + j * cs * isz));              \
+            k[j].index = j;                                                       \
+        }                                                                         \
+        break;
+            CT_DTYPES_FLOAT(CT_KEYS_CASE, 0)
+        default: break;
         }
-        qsort(k, (size_t)cats, sizeof *k, by_key_desc);
+        if (n_sample == 1) {   /* argmax: the first of the largest */
+            for (int64_t j = 1; j < cats; j++)
+                if (before(k[j], k[0])) k[0] = k[j];
+        } else {
+            partial_sort(k, 0, cats, n_sample);
+        }
         for (int64_t s = 0; s < n_sample; s++) out[r * n_sample + s] = k[s].index;
     }
     free(k);

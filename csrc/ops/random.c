@@ -263,10 +263,9 @@ ct_tensor *ct_randperm(int64_t n, ct_dtype dtype, ct_device dev, ct_generator *g
     return t;
 }
 
-/* a contiguous CPU copy (or t itself) for checks that read every value */
-static ct_tensor *host_values(ct_tensor *t) {
-    if (ct_device_of(t).type == CT_DEV_CPU) return ct_contiguous(t);
-    ct_tensor *c = ct_empty(t->ndim, t->sizes, t->dtype, ct_cpu());
+/* t's values as a contiguous CPU float64 tensor, for checks that read every value */
+static ct_tensor *host_doubles(ct_tensor *t) {
+    ct_tensor *c = ct_empty(t->ndim, t->sizes, CT_FLOAT64, ct_cpu());
     if (c && ct_copy_(c, t) < 0) {
         ct_decref(c);
         return NULL;
@@ -276,18 +275,17 @@ static ct_tensor *host_values(ct_tensor *t) {
 
 /* PyTorch's checks on the probabilities: finite, >= 0, and a positive sum per row */
 static int check_probs(ct_tensor *p) {
-    ct_tensor *c = host_values(p);
+    ct_tensor *c = host_doubles(p);
     if (!c) return -1;
-    int64_t cats = p->sizes[p->ndim - 1], rows = p->ndim == 2 ? p->sizes[0] : 1, isz = ct_itemsize(c->dtype);
+    const double *v = (const double *)ct_data(c);
+    int64_t cats = p->sizes[p->ndim - 1], rows = p->ndim == 2 ? p->sizes[0] : 1;
     int rc = 0;
-    for (int64_t i = 0; i < rows * cats && rc == 0; i++) {
-        double v = ct_load_scalar(ct_data(c) + i * isz, c->dtype).d;
-        if (!(v >= 0 && v < INFINITY))
+    for (int64_t i = 0; i < rows * cats && rc == 0; i++)
+        if (!(v[i] >= 0 && v[i] < INFINITY))
             rc = ct_error(CT_ERR_RUNTIME, "probability tensor contains either `inf`, `nan` or element < 0");
-    }
     for (int64_t r = 0; r < rows && rc == 0; r++) {
         bool any = false;
-        for (int64_t j = 0; j < cats && !any; j++) any = ct_load_scalar(ct_data(c) + (r * cats + j) * isz, c->dtype).d > 0;
+        for (int64_t j = 0; j < cats && !any; j++) any = v[r * cats + j] > 0;
         if (!any) rc = ct_error(CT_ERR_RUNTIME, "invalid multinomial distribution (sum of probabilities <= 0)");
     }
     ct_decref(c);
@@ -349,13 +347,13 @@ ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen) {
 /* ---- normal with tensor arguments: N(0, std) or N(0, 1) scaled, then shifted ---- */
 
 static int check_std_tensor(ct_tensor *std) {
-    ct_tensor *c = host_values(std);
+    ct_tensor *c = host_doubles(std);
     if (!c) return -1;
-    int64_t n = ct_numel(c), isz = ct_itemsize(c->dtype);
+    const double *v = (const double *)ct_data(c);
+    int64_t n = ct_numel(c);
     int rc = 0;
     for (int64_t i = 0; i < n && rc == 0; i++)
-        if (!(ct_load_scalar(ct_data(c) + i * isz, c->dtype).d >= 0))
-            rc = ct_error(CT_ERR_RUNTIME, "normal expects all elements of std >= 0.0");
+        if (!(v[i] >= 0)) rc = ct_error(CT_ERR_RUNTIME, "normal expects all elements of std >= 0.0");
     ct_decref(c);
     return rc;
 }

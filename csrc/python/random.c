@@ -44,7 +44,7 @@ static ct_generator *gen_of(PyObject *self) { return ((CTGenerator *)self)->g; }
 /* a seed as PyTorch takes it: an int in [-2^63, 2^64), negative ones as their two's complement */
 static int seed_value(PyObject *seed, uint64_t *out) {
     if (!PyLong_Check(seed) && !PyIndex_Check(seed)) {
-        PyErr_Format(PyExc_TypeError, "manual_seed expected a long, but got %s", Py_TYPE(seed)->tp_name);
+        PyErr_Format(PyExc_RuntimeError, "manual_seed expected a long, but got %s", Py_TYPE(seed)->tp_name);
         return -1;
     }
     PyObject *i = PyNumber_Index(seed);
@@ -56,7 +56,7 @@ static int seed_value(PyObject *seed, uint64_t *out) {
         if (v == -1 && PyErr_Occurred()) {
             PyErr_Clear();
             Py_DECREF(i);
-            PyErr_SetString(PyExc_RuntimeError, "Overflow when unpacking long long");
+            PyErr_SetString(PyExc_ValueError, "Overflow when unpacking long long");
             return -1;
         }
         u = (unsigned long long)v;
@@ -140,18 +140,79 @@ static PyTypeObject CTGeneratorType = {
     .tp_getset = generator_getset,
 };
 
-/* generator= : None for the default generator */
-static int arg_generator(const char *fname, PyObject *o, ct_generator **out) {
+/* generator= : None for the default generator; -1 (no exception set) for anything else */
+static int arg_generator(PyObject *o, ct_generator **out) {
     *out = NULL;
     if (!o || o == Py_None) return 0;
-    if (!PyObject_TypeCheck(o, &CTGeneratorType)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument 'generator' must be torch.Generator, not %s", fname,
-                     Py_TYPE(o)->tp_name);
-        return -1;
-    }
+    if (!PyObject_TypeCheck(o, &CTGeneratorType)) return -1;
     *out = gen_of(o);
     return 0;
 }
+
+/* the generator of a method call, or PyTorch's TypeError */
+static int method_generator(const char *fname, PyObject *o, ct_generator **out) {
+    if (arg_generator(o, out) == 0) return 0;
+    PyErr_Format(PyExc_TypeError, "%s(): argument 'generator' must be torch.Generator, not %s", fname, Py_TYPE(o)->tp_name);
+    return -1;
+}
+
+/* ---- PyTorch's TypeError for a call that none of an op's signatures takes ---- */
+#define FACTORY_KW                                                                                                 \
+    "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool " \
+    "pin_memory = False, bool requires_grad = False"
+#define LIKE_KW                                                                                                   \
+    "torch.memory_format memory_format = None, torch.dtype dtype = None, torch.layout layout = None, torch.device " \
+    "device = None, bool pin_memory = False, bool requires_grad = False"
+static const char *const rand_sigs[] = {"tuple of ints size, *, torch.Generator generator, " FACTORY_KW,
+                                        "tuple of ints size, *, " FACTORY_KW, NULL};
+static const char *const randint_sigs[] = {
+    "int high, tuple of ints size, *, torch.Generator generator, " FACTORY_KW, "int high, tuple of ints size, *, " FACTORY_KW,
+    "int low, int high, tuple of ints size, *, torch.Generator generator, " FACTORY_KW,
+    "int low, int high, tuple of ints size, *, " FACTORY_KW, NULL};
+static const char *const normal_sigs[] = {
+    "Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None",
+    "Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor out = None",
+    "float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None",
+    "float mean, float std, tuple of ints size, *, torch.Generator generator = None, " FACTORY_KW, NULL};
+static const char *const bernoulli_sigs[] = {"Tensor input, *, torch.Generator generator = None, Tensor out = None",
+                                             "Tensor input, float p, *, torch.Generator generator = None", NULL};
+static const char *const like_sigs[] = {"Tensor input, *, torch.Generator generator, " LIKE_KW, "Tensor input, *, " LIKE_KW,
+                                        NULL};
+static const char *const random_sigs[] = {"*, torch.Generator generator = None",
+                                          "int from, int to, *, torch.Generator generator = None",
+                                          "int to, *, torch.Generator generator = None", NULL};
+
+static const char *type_name(PyObject *o) { return ct_is_tensor(o) ? "Tensor" : Py_TYPE(o)->tp_name; }
+
+static PyObject *invalid_call(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                              const char *const *sigs) {
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%s() received an invalid combination of arguments - got (", fname);
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nargs + nkw && n < (int)sizeof buf; i++) {
+        const char *sep = i ? ", " : "";
+        if (i < nargs) n += snprintf(buf + n, sizeof buf - n, "%s%s", sep, type_name(args[i]));
+        else n += snprintf(buf + n, sizeof buf - n, "%s%s=%s", sep, PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, i - nargs)),
+                           type_name(args[i]));
+    }
+    if (n < (int)sizeof buf) n += snprintf(buf + n, sizeof buf - n, "), but expected one of:\n");
+    for (int i = 0; sigs[i] && n < (int)sizeof buf; i++) n += snprintf(buf + n, sizeof buf - n, " * (%s)\n", sigs[i]);
+    PyErr_SetString(PyExc_TypeError, buf);
+    return NULL;
+}
+
+/* an int argument; pos > 0 names its position in the message, as PyTorch does */
+static int int_arg(const char *fname, const char *name, int pos, PyObject *o, int64_t *v) {
+    if (ct_arg_int(fname, name, o, v) == 0) return 0;
+    if (pos > 0 && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' (position %d) must be int, not %s", fname, name, pos,
+                     Py_TYPE(o)->tp_name);
+    }
+    return -1;
+}
+
+static bool is_size(PyObject *o) { return PyTuple_Check(o) || PyList_Check(o); }
 
 /* ---- module functions of the default generator ---- */
 static PyObject *f_manual_seed(PyObject *m, PyObject *seed) {
@@ -221,7 +282,8 @@ static PyObject *sized_random(const char *fname, bool normal, PyObject *const *a
     int64_t sizes[CT_MAX_DIMS];
     int nd = kw[0] ? ct_arg_sizes(fname, kw, 1, sizes) : ct_arg_sizes(fname, args, nargs, sizes);
     ct_generator *g;
-    if (nd < 0 || arg_generator(fname, kw[1], &g) < 0) return NULL;
+    if (nd < 0) return NULL;
+    if ((nargs == 0 && !kw[0]) || arg_generator(kw[1], &g) < 0) return invalid_call(fname, args, nargs, kwnames, rand_sigs);
     ct_tensor *t = target(fname, &o, nd, sizes, o.dtype == CT_UNDEFINED ? ct_get_default_dtype() : o.dtype);
     if (!t) return NULL;
     int rc;
@@ -231,10 +293,6 @@ static PyObject *sized_random(const char *fname, bool normal, PyObject *const *a
 static PyObject *f_rand(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return sized_random("rand", false, a, n, k); }
 static PyObject *f_randn(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return sized_random("randn", true, a, n, k); }
 
-static PyObject *bad_combination(const char *fname) {
-    return PyErr_Format(PyExc_TypeError, "%s() received an invalid combination of arguments", fname);
-}
-
 /* randint(low=0, high, size, *, generator=None, out=None, dtype=None, device=None, ...) */
 static PyObject *f_randint(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     factory_opts o;
@@ -242,18 +300,27 @@ static PyObject *f_randint(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     static const char *const extra[] = {"low", "high", "size", "generator", NULL};
     if (parse_factory_opts("randint", args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
     /* positionals: (high, size) or (low, high, size), in the keywords' slots */
-    if (nargs > 3 || (nargs == 2 && kw[0])) return bad_combination("randint");
-    for (Py_ssize_t i = 0; i < nargs; i++) {
+    bool ok = nargs <= 3 && !(nargs == 2 && kw[0]);
+    for (Py_ssize_t i = 0; ok && i < nargs; i++) {
         PyObject **slot = &kw[nargs == 3 ? i : i + 1];
-        if (*slot) return bad_combination("randint");
+        ok = !*slot;
         *slot = args[i];
     }
+    ct_generator *g;
+    ok = ok && kw[1] && kw[2] && arg_generator(kw[3], &g) == 0;
+    if (ok && nargs == 3) {   /* three positionals match no signature unless all fit */
+        int64_t v;
+        ok = is_size(kw[2]) && ct_arg_int("randint", "low", kw[0], &v) == 0 && ct_arg_int("randint", "high", kw[1], &v) == 0;
+        PyErr_Clear();
+    }
+    if (!ok) return invalid_call("randint", args, nargs, kwnames, randint_sigs);
     int64_t low = 0, high, sizes[CT_MAX_DIMS];
     int nd;
-    ct_generator *g;
-    if (!kw[1] || !kw[2]) return bad_combination("randint");
-    if ((kw[0] && ct_arg_int("randint", "low", kw[0], &low) < 0) || ct_arg_int("randint", "high", kw[1], &high) < 0 ||
-        (nd = ct_arg_sizes("randint", &kw[2], 1, sizes)) < 0 || arg_generator("randint", kw[3], &g) < 0)
+    if (!is_size(kw[2]))
+        return PyErr_Format(PyExc_TypeError, "randint(): argument 'size' (position 2) must be tuple of ints, not %s",
+                            Py_TYPE(kw[2])->tp_name);
+    if ((kw[0] && int_arg("randint", "low", 0, kw[0], &low) < 0) || int_arg("randint", "high", nargs ? 1 : 0, kw[1], &high) < 0 ||
+        (nd = ct_arg_sizes("randint", &kw[2], 1, sizes)) < 0)
         return NULL;
     ct_tensor *t = target("randint", &o, nd, sizes, o.dtype == CT_UNDEFINED ? CT_INT64 : o.dtype);
     if (!t) return NULL;
@@ -268,12 +335,13 @@ static PyObject *f_randperm(PyObject *m, PyObject *const *args, Py_ssize_t nargs
     PyObject *kw[2] = {NULL, NULL};
     static const char *const extra[] = {"n", "generator", NULL};
     if (parse_factory_opts("randperm", args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
-    if (nargs > 1 || (nargs == 1 && kw[0])) return bad_combination("randperm");
+    if (nargs > 1 || (nargs == 1 && kw[0]))
+        return PyErr_Format(PyExc_TypeError, "randperm() takes 1 positional argument but %zd were given", nargs);
     PyObject *n_obj = nargs ? args[0] : kw[0];
     int64_t n;
     ct_generator *g;
-    if (!n_obj) return bad_combination("randperm");
-    if (ct_arg_int("randperm", "n", n_obj, &n) < 0 || arg_generator("randperm", kw[1], &g) < 0) return NULL;
+    if (!n_obj) return PyErr_Format(PyExc_TypeError, "randperm() missing 1 required positional arguments: \"n\"");
+    if (int_arg("randperm", "n", nargs, n_obj, &n) < 0 || method_generator("randperm", kw[1], &g) < 0) return NULL;
     ct_tensor *t;
     CT_NOGIL(n, t = ct_randperm(n, o.dtype == CT_UNDEFINED ? CT_INT64 : o.dtype, o.device, g));
     return factory_result(t, &o);
@@ -286,16 +354,17 @@ static PyObject *f_normal(PyObject *m, PyObject *const *args, Py_ssize_t nargs, 
     PyObject *kw[4] = {NULL, NULL, NULL, NULL};
     static const char *const extra[] = {"mean", "std", "size", "generator", NULL};
     if (parse_factory_opts("normal", args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
-    if (nargs > 3) return bad_combination("normal");
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (kw[i]) return bad_combination("normal");
+    bool ok = nargs <= 3;
+    for (Py_ssize_t i = 0; ok && i < nargs; i++) {
+        ok = !kw[i];
         kw[i] = args[i];
     }
     PyObject *mean = kw[0], *std = kw[1], *size = kw[2];
     ct_generator *g;
-    if (!mean || arg_generator("normal", kw[3], &g) < 0) return mean ? NULL : bad_combination("normal");
-    bool tensors = ct_is_tensor(mean) || (std && ct_is_tensor(std));
-    if (tensors == (size != NULL) || (!tensors && !std)) return bad_combination("normal");
+    bool tensors = ok && mean && (ct_is_tensor(mean) || (std && ct_is_tensor(std)));
+    /* tensor forms take no size; the number form needs std and size */
+    ok = ok && mean && arg_generator(kw[3], &g) == 0 && (tensors ? !size : std && size);
+    if (!ok) return invalid_call("normal", args, nargs, kwnames, normal_sigs);
     double mv = 0, sv = 1;
     if ((!ct_is_tensor(mean) && ct_arg_double("normal", "mean", mean, &mv) < 0) ||
         (std && !ct_is_tensor(std) && ct_arg_double("normal", "std", std, &sv) < 0))
@@ -318,23 +387,30 @@ static PyObject *f_normal(PyObject *m, PyObject *const *args, Py_ssize_t nargs, 
 
 /* rand_like / randn_like(input, *, generator, dtype, device, ...) and
  * randint_like(input, low=0, high, *, generator, dtype, device, ...) */
-static PyObject *like_random(const char *fname, int kind, PyObject *const *args, Py_ssize_t nargs,
+typedef enum { LIKE_RAND, LIKE_RANDN, LIKE_RANDINT } like_kind;
+static PyObject *like_random(const char *fname, like_kind kind, PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames) {
     factory_opts o;
     PyObject *kw[4] = {NULL, NULL, NULL, NULL};
     static const char *const extra[] = {"input", "low", "high", "generator", NULL};
     if (parse_factory_opts(fname, args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
-    if (nargs > (kind == 2 ? 3 : 1)) return bad_combination(fname);
+    if (nargs > (kind == LIKE_RANDINT ? 3 : 1))
+        return PyErr_Format(PyExc_TypeError, "%s() takes too many positional arguments", fname);
     if (nargs >= 1) kw[0] = args[0];
     if (nargs == 2) kw[2] = args[1];   /* randint_like(input, high) */
     if (nargs == 3) kw[1] = args[1], kw[2] = args[2];
     ct_tensor *x = ct_arg_tensor(fname, "input", kw[0]);
     ct_generator *g;
-    if (!x || arg_generator(fname, kw[3], &g) < 0) return NULL;
+    if (!x) return NULL;
+    if (arg_generator(kw[3], &g) < 0)
+        return kind == LIKE_RANDINT ? (method_generator(fname, kw[3], &g), NULL)
+                                    : invalid_call(fname, args, nargs, kwnames, like_sigs);
     int64_t low = 0, high = 0;
-    if (kind == 2 && (!kw[2] || (kw[1] && ct_arg_int(fname, "low", kw[1], &low) < 0) ||
-                      ct_arg_int(fname, "high", kw[2], &high) < 0))
-        return kw[2] ? NULL : bad_combination(fname);
+    if (kind == LIKE_RANDINT) {
+        if (!kw[2]) return PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"high\"", fname);
+        if ((kw[1] && ct_arg_int(fname, "low", kw[1], &low) < 0) || ct_arg_int(fname, "high", kw[2], &high) < 0)
+            return NULL;
+    }
     ct_dtype dt = o.dtype == CT_UNDEFINED ? x->dtype : o.dtype;
     bool dev_given = false;
     for (Py_ssize_t k = 0; kwnames && k < PyTuple_GET_SIZE(kwnames); k++)
@@ -343,15 +419,15 @@ static PyObject *like_random(const char *fname, int kind, PyObject *const *args,
                                                                          : ct_empty_like(x, dt);
     if (!t) return ct_raise();
     int rc;
-    CT_NOGIL(ct_numel(t), rc = kind == 0 ? ct_uniform_(t, 0, 1, g)
-                              : kind == 1 ? ct_normal_(t, 0, 1, g)
-                                          : ct_random_(t, true, low, true, high, g));
+    CT_NOGIL(ct_numel(t), rc = kind == LIKE_RAND    ? ct_uniform_(t, 0, 1, g)
+                              : kind == LIKE_RANDN ? ct_normal_(t, 0, 1, g)
+                                                   : ct_random_(t, true, low, true, high, g));
     o.out = NULL;
     return filled(t, rc, &o);
 }
-static PyObject *f_rand_like(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return like_random("rand_like", 0, a, n, k); }
-static PyObject *f_randn_like(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return like_random("randn_like", 1, a, n, k); }
-static PyObject *f_randint_like(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return like_random("randint_like", 2, a, n, k); }
+static PyObject *f_rand_like(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return like_random("rand_like", LIKE_RAND, a, n, k); }
+static PyObject *f_randn_like(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return like_random("randn_like", LIKE_RANDN, a, n, k); }
+static PyObject *f_randint_like(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return like_random("randint_like", LIKE_RANDINT, a, n, k); }
 
 /* poisson(input, generator=None) */
 static PyObject *f_poisson(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
@@ -360,33 +436,49 @@ static PyObject *f_poisson(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     ct_generator *g;
     if (ct_parse("poisson", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     ct_tensor *x = ct_arg_tensor("poisson", "input", a[0]), *r;
-    if (!x || arg_generator("poisson", a[1], &g) < 0) return NULL;
+    if (!x || method_generator("poisson", a[1], &g) < 0) return NULL;
     CT_NOGIL(ct_numel(x), r = ct_poisson(x, g));
     return ct_wrap(r);
 }
 
 /* ---- methods (and the functions that share them) ---- */
 
-/* bernoulli(p=None, *, generator=None, out=None): p a number, or the input's values */
-static PyObject *m_bernoulli(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
-    static const char *const names[] = {"p", "generator", "out", NULL};
-    PyObject *a[3];
+/* bernoulli of x: p a number, or (p NULL / None) x's values as the probabilities */
+static PyObject *bernoulli_of(PyObject *x_obj, PyObject *p_obj, PyObject *gen, PyObject *out, PyObject *const *args,
+                              Py_ssize_t nargs, PyObject *kwnames) {
     ct_generator *g;
     double p = 0;
-    if (ct_parse("bernoulli", args, nargs, kwnames, names, 1, a) < 0 || arg_generator("bernoulli", a[1], &g) < 0)
+    bool scalar_p = p_obj && p_obj != Py_None;
+    if (scalar_p && ct_is_tensor(p_obj) && ct_unwrap(p_obj)->ndim > 0)   /* p is a float (or a 0-dim tensor) */
+        return invalid_call("bernoulli", args, nargs, kwnames, bernoulli_sigs);
+    if (method_generator("bernoulli", gen, &g) < 0 || (scalar_p && ct_arg_double("bernoulli", "p", p_obj, &p) < 0))
         return NULL;
-    bool scalar_p = a[0] && a[0] != Py_None;
-    if (scalar_p && ct_arg_double("bernoulli", "p", a[0], &p) < 0) return NULL;
-    ct_tensor *x = ct_unwrap(self), *r = ct_empty(x->ndim, x->sizes, x->dtype, ct_device_of(x));
+    /* the result is contiguous, so draws go in row-major order (PyTorch's LEGACY_CONTIGUOUS) */
+    ct_tensor *x = ct_unwrap(x_obj), *r = ct_empty(x->ndim, x->sizes, x->dtype, ct_device_of(x));
     if (!r) return ct_raise();
     int rc;
     CT_NOGIL(ct_numel(r), rc = scalar_p ? ct_bernoulli_(r, p, g) : ct_bernoulli_tensor_(r, x, g));
-    factory_opts o = {.out = a[2] == Py_None ? NULL : a[2]};
     if (rc < 0) {
         ct_decref(r);
         return ct_raise();
     }
+    factory_opts o = {.out = out == Py_None ? NULL : out};
     return factory_result(r, &o);
+}
+
+/* Tensor.bernoulli(p=None, *, generator=None) and torch.bernoulli(input, p=None, *, generator=None, out=None) */
+static PyObject *m_bernoulli(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"p", "generator", NULL};
+    PyObject *a[2];
+    if (ct_parse("bernoulli", args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    return bernoulli_of(self, a[0], a[1], NULL, args, nargs, kwnames);
+}
+static PyObject *f_bernoulli(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"input", "p", "generator", "out", NULL};
+    PyObject *a[4];
+    if (ct_parse("bernoulli", args, nargs, kwnames, names, 2, a) < 0 || !ct_arg_tensor("bernoulli", "input", a[0]))
+        return NULL;
+    return bernoulli_of(a[0], a[1], a[2], a[3], args, nargs, kwnames);
 }
 
 /* multinomial(num_samples, replacement=False, *, generator=None, out=None) */
@@ -399,7 +491,7 @@ static PyObject *m_multinomial(PyObject *self, PyObject *const *args, Py_ssize_t
     if (ct_parse("multinomial", args, nargs, kwnames, names, 2, a) < 0) return NULL;
     if (!a[0]) return PyErr_Format(PyExc_TypeError, "multinomial() missing required argument 'num_samples'");
     if (ct_arg_int("multinomial", "num_samples", a[0], &n) < 0 ||
-        ct_arg_bool("multinomial", "replacement", a[1], false, &repl) < 0 || arg_generator("multinomial", a[2], &g) < 0)
+        ct_arg_bool("multinomial", "replacement", a[1], false, &repl) < 0 || method_generator("multinomial", a[2], &g) < 0)
         return NULL;
     ct_tensor *r;
     CT_NOGIL(ct_numel(ct_unwrap(self)), r = ct_multinomial(ct_unwrap(self), n, repl, g));
@@ -407,9 +499,6 @@ static PyObject *m_multinomial(PyObject *self, PyObject *const *args, Py_ssize_t
     return factory_result(r, &o);
 }
 
-static PyObject *f_bernoulli(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {
-    return ct_call_as_method("bernoulli", m_bernoulli, a, n, k);
-}
 static PyObject *f_multinomial(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {
     return ct_call_as_method("multinomial", m_multinomial, a, n, k);
 }
@@ -428,7 +517,7 @@ static PyObject *fill_method(const char *fname, const char *n0, double d0, const
     const char *const names[] = {n0, n1, "generator", NULL};
     PyObject *a[3];
     ct_generator *g;
-    if (ct_parse(fname, args, nargs, kwnames, names, 2, a) < 0 || arg_generator(fname, a[2], &g) < 0 ||
+    if (ct_parse(fname, args, nargs, kwnames, names, 2, a) < 0 || method_generator(fname, a[2], &g) < 0 ||
         (a[0] && ct_arg_double(fname, n0, a[0], &d0) < 0) || (a[1] && ct_arg_double(fname, n1, a[1], &d1) < 0))
         return NULL;
     ct_tensor *t = ct_unwrap(self);
@@ -457,8 +546,8 @@ static PyObject *fill1_method(const char *fname, const char *name, const double 
     PyObject *a[2];
     ct_generator *g;
     double v = dflt ? *dflt : 0;
-    if (ct_parse(fname, args, nargs, kwnames, names, 1, a) < 0 || arg_generator(fname, a[1], &g) < 0) return NULL;
-    if (!a[0] && !dflt) return PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional argument: \"%s\"", fname, name);
+    if (ct_parse(fname, args, nargs, kwnames, names, 1, a) < 0 || method_generator(fname, a[1], &g) < 0) return NULL;
+    if (!a[0] && !dflt) return PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"%s\"", fname, name);
     if (a[0] && ct_arg_double(fname, name, a[0], &v) < 0) return NULL;
     ct_tensor *t = ct_unwrap(self);
     int rc;
@@ -479,15 +568,18 @@ static PyObject *m_random_(PyObject *self, PyObject *const *args, Py_ssize_t nar
     static const char *const names[] = {"from", "to", "generator", NULL};
     PyObject *a[3];
     ct_generator *g;
-    if (ct_parse("random_", args, nargs, kwnames, names, 2, a) < 0 || arg_generator("random_", a[2], &g) < 0) return NULL;
+    if (ct_parse("random_", args, nargs, kwnames, names, 2, a) < 0 || method_generator("random_", a[2], &g) < 0) return NULL;
     if (nargs == 1 && !a[1]) {   /* random_(to) */
         a[1] = a[0];
         a[0] = NULL;
     }
     int64_t from = 0, to = 0;
     bool has_from = a[0] != NULL, has_to = a[1] && a[1] != Py_None;
-    if ((has_from && ct_arg_int("random_", "from", a[0], &from) < 0) || (has_to && ct_arg_int("random_", "to", a[1], &to) < 0))
-        return NULL;
+    if ((has_from && ct_arg_int("random_", "from", a[0], &from) < 0) || (has_to && ct_arg_int("random_", "to", a[1], &to) < 0)) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return NULL;
+        PyErr_Clear();
+        return invalid_call("random_", args, nargs, kwnames, random_sigs);
+    }
     ct_tensor *t = ct_unwrap(self);
     int rc;
     CT_NOGIL(ct_numel(t), rc = ct_random_(t, has_from, from, has_to, to, g));
@@ -500,7 +592,7 @@ static PyObject *m_bernoulli_(PyObject *self, PyObject *const *args, Py_ssize_t 
     PyObject *a[2];
     ct_generator *g;
     double p = 0.5;
-    if (ct_parse("bernoulli_", args, nargs, kwnames, names, 1, a) < 0 || arg_generator("bernoulli_", a[1], &g) < 0)
+    if (ct_parse("bernoulli_", args, nargs, kwnames, names, 1, a) < 0 || method_generator("bernoulli_", a[1], &g) < 0)
         return NULL;
     bool tensor_p = a[0] && ct_is_tensor(a[0]);   /* a 0-dim p too: PyTorch's tensor overload */
     if (a[0] && !tensor_p && ct_arg_double("bernoulli_", "p", a[0], &p) < 0) return NULL;
