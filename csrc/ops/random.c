@@ -116,13 +116,14 @@ static int mantissa_digits(ct_dtype d) {
 /* PyTorch's update_from / update_to: move a bound that rounds past itself one
  * representable step back inside the range */
 static int64_t update_bound(int64_t x, ct_dtype d, bool is_from) {
-    int64_t y = through_dtype(is_from ? x + 1 : x - 1, d);
+    int64_t near = (int64_t)((uint64_t)x + (is_from ? 1u : (uint64_t)-1));   /* x + 1 or x - 1, wrapping */
+    int64_t y = through_dtype(near, d);
     if (is_from ? y < x : y >= x) {
-        int64_t a = llabs(is_from ? x + 1 : x - 1);
+        uint64_t a = near < 0 ? 0 - (uint64_t)near : (uint64_t)near;
         int n = 0;
         while (a >>= 1) ++n;
-        int64_t step = (int64_t)1 << (n - mantissa_digits(d) + 1);
-        x = is_from ? y + step : y - step;
+        uint64_t step = (uint64_t)1 << (n - mantissa_digits(d) + 1);
+        x = (int64_t)(is_from ? (uint64_t)y + step : (uint64_t)y - step);
     }
     return x;
 }
