@@ -211,6 +211,9 @@ def test_parity_other_distributions(dtype):
     assert_same_stream(lambda t: mk(t).log_normal_(0.1, 0.3))
     assert_same_stream(lambda t: mk(t).cauchy_())
     assert_same_stream(lambda t: mk(t).cauchy_(-1, 0.5))
+    assert_same_stream(lambda t: mk(t).cauchy_(1.3, 2.7))   # median + sigma * x: fused on AVX2 CPUs
+    assert_same_stream(lambda t: mk(t, 15).normal_(1.3, 2.7))
+    assert_same_stream(lambda t: mk(t).log_normal_(1.3, 2.7))
     assert_same_stream(lambda t: t.empty(50, dtype=t.int64).geometric_(0.5))
 
 

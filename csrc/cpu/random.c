@@ -3,7 +3,6 @@
  * The op layer (ops/random.c) holds the generator's lock around each call. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ct_kernels.h"
 #include "loops.h"
@@ -94,20 +93,20 @@ static inline int64_t to_int64(double v) { return v >= -9.2e18 && v <= 9.2e18 ? 
 #define CONV_BFLOAT16(v) (v)
 #define CONV_FLOAT32(v) (v)
 #define CONV_FLOAT64(v) (v)
-#define CT_DEF_STORE(E, T, C, m, unused)                                                     \
-    static void loop_store_int_##E(char **data, const int64_t *st, int64_t n, void *ctx) {       \
-        fill_ctx *c = ctx;                                                                   \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            int64_t v = draw_int(c, CT_##E);                                                 \
-            CT_STORE_##E(CT_AT(T, data[0], i, st[0]), CT_##E == CT_BOOL ? v != 0 : v);       \
-        }                                                                                    \
-    }                                                                                        \
-    static void loop_store_double_##E(char **data, const int64_t *st, int64_t n, void *ctx) {    \
-        fill_ctx *c = ctx;                                                                   \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            double v = draw_double(c);                                                       \
-            CT_STORE_##E(CT_AT(T, data[0], i, st[0]), CONV_##E(v));                 \
-        }                                                                                    \
+#define CT_DEF_STORE(E, T, C, m, unused)                                                      \
+    static void loop_store_int_##E(char **data, const int64_t *st, int64_t n, void *ctx) {    \
+        fill_ctx *c = ctx;                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            int64_t v = draw_int(c, CT_##E);                                                  \
+            CT_STORE_##E(CT_AT(T, data[0], i, st[0]), CT_##E == CT_BOOL ? v != 0 : v);        \
+        }                                                                                     \
+    }                                                                                         \
+    static void loop_store_double_##E(char **data, const int64_t *st, int64_t n, void *ctx) { \
+        fill_ctx *c = ctx;                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            double v = draw_double(c);                                                        \
+            CT_STORE_##E(CT_AT(T, data[0], i, st[0]), CONV_##E(v));                           \
+        }                                                                                     \
     }
 CT_DTYPES_ALL(CT_DEF_STORE, 0)
 static const ct_loop_fn store_int_loops[CT_NUM_DTYPES] = {CT_DTYPES_ALL(CT_LOOP_ENTRY, store_int)};
@@ -139,20 +138,21 @@ typedef struct {
     bool fma;   /* PyTorch's AVX2 / AVX-512 builds contract u * (to - from) + from */
 } uniform_ctx;
 
-#define CT_DEF_UNIFORM(E, T, C, m, unused)                                                    \
-    static void loop_uniform_##E(char **data, const int64_t *st, int64_t n, void *ctx) {          \
-        uniform_ctx *c = ctx;                                                                 \
-        ct_generator *g = c->g;                                                               \
-        const C from = (C)c->from, to = (C)c->to;                                             \
-        T from_s, to_s;                                                                       \
-        CT_STORE_##E(&from_s, c->from);                                                       \
-        CT_STORE_##E(&to_s, c->to);                                                           \
-        for (int64_t i = 0; i < n; i++) {                                                     \
-            C u = sizeof(C) == 8 ? (C)ct_rng_uniform_double(g) : (C)ct_rng_uniform_float(g);  \
-            T v;                                                                              \
-            CT_STORE_##E(&v, c->fma ? (C)fma(u, to - from, from) : u * (to - from) + from);  \
-            *CT_AT(T, data[0], i, st[0]) = CT_LOAD_##E(&v) == CT_LOAD_##E(&to_s) ? from_s : v;         \
-        }                                                                                     \
+#define CT_FMA(C, a, b, c) (sizeof(C) == 8 ? (C)fma(a, b, c) : (C)fmaf((float)(a), (float)(b), (float)(c)))
+#define CT_DEF_UNIFORM(E, T, C, m, unused)                                                     \
+    static void loop_uniform_##E(char **data, const int64_t *st, int64_t n, void *ctx) {       \
+        uniform_ctx *c = ctx;                                                                  \
+        ct_generator *g = c->g;                                                                \
+        const C from = (C)c->from, to = (C)c->to;                                              \
+        T from_s, to_s;                                                                        \
+        CT_STORE_##E(&from_s, c->from);                                                        \
+        CT_STORE_##E(&to_s, c->to);                                                            \
+        for (int64_t i = 0; i < n; i++) {                                                      \
+            C u = sizeof(C) == 8 ? (C)ct_rng_uniform_double(g) : (C)ct_rng_uniform_float(g);   \
+            T v;                                                                               \
+            CT_STORE_##E(&v, c->fma ? CT_FMA(C, u, to - from, from) : u * (to - from) + from); \
+            *CT_AT(T, data[0], i, st[0]) = CT_LOAD_##E(&v) == CT_LOAD_##E(&to_s) ? from_s : v; \
+        }                                                                                      \
     }
 CT_DTYPES_FLOAT(CT_DEF_UNIFORM, 0)
 
