@@ -175,6 +175,7 @@ int ct_random_(ct_tensor *t, bool has_from, int64_t from, bool has_to, int64_t t
         ints[0] = CT_RANDOM_FROM_TO;
         ints[2] = (int64_t)((uint64_t)to_inc - (uint64_t)from + 1);
     } else if (has_from) {
+        if (d == CT_BOOL || d == CT_FLOAT16) return not_implemented("random_full_64_bits_range_kernel_cpu", d);
         if (d != CT_INT64 && d != CT_FLOAT32 && d != CT_FLOAT64 && d != CT_BFLOAT16)
             return ct_error(CT_ERR_RUNTIME, "random_full_64_bits_range_kernel_cpu handles only int64, double, float "
                             "and bfloat16");

@@ -178,6 +178,12 @@ static const char *const bernoulli_sigs[] = {"Tensor input, *, torch.Generator g
                                              "Tensor input, float p, *, torch.Generator generator = None", NULL};
 static const char *const like_sigs[] = {"Tensor input, *, torch.Generator generator, " LIKE_KW, "Tensor input, *, " LIKE_KW,
                                         NULL};
+static const char *const randperm_sigs[] = {"int n, *, torch.Generator generator, " FACTORY_KW, "int n, *, " FACTORY_KW,
+                                            NULL};
+static const char *const randint_like_sigs[] = {
+    "Tensor input, int low, int high, *, torch.Generator generator, " LIKE_KW, "Tensor input, int low, int high, *, " LIKE_KW,
+    "Tensor input, Tensor high, *, torch.Generator generator, " LIKE_KW, "Tensor input, Tensor high, *, " LIKE_KW,
+    "Tensor input, int high, *, torch.Generator generator, " LIKE_KW, "Tensor input, int high, *, " LIKE_KW, NULL};
 static const char *const random_sigs[] = {"*, torch.Generator generator = None",
                                           "int from, int to, *, torch.Generator generator = None",
                                           "int to, *, torch.Generator generator = None", NULL};
@@ -195,6 +201,7 @@ static PyObject *invalid_call(const char *fname, PyObject *const *args, Py_ssize
         else n += snprintf(buf + n, sizeof buf - n, "%s%s=%s", sep, PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, i - nargs)),
                            type_name(args[i]));
     }
+    if (nargs == 0 && nkw > 0 && n < (int)sizeof buf) n += snprintf(buf + n, sizeof buf - n, ", ");   /* PyTorch's too */
     if (n < (int)sizeof buf) n += snprintf(buf + n, sizeof buf - n, "), but expected one of:\n");
     for (int i = 0; sigs[i] && n < (int)sizeof buf; i++) n += snprintf(buf + n, sizeof buf - n, " * (%s)\n", sigs[i]);
     PyErr_SetString(PyExc_TypeError, buf);
@@ -279,11 +286,12 @@ static PyObject *sized_random(const char *fname, bool normal, PyObject *const *a
     PyObject *kw[2] = {NULL, NULL};
     static const char *const extra[] = {"size", "generator", NULL};
     if (parse_factory_opts(fname, args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
+    ct_generator *g;
+    if ((nargs == 0) == !kw[0] || arg_generator(kw[1], &g) < 0)   /* sizes as positionals or size=, once */
+        return invalid_call(fname, args, nargs, kwnames, rand_sigs);
     int64_t sizes[CT_MAX_DIMS];
     int nd = kw[0] ? ct_arg_sizes(fname, kw, 1, sizes) : ct_arg_sizes(fname, args, nargs, sizes);
-    ct_generator *g;
     if (nd < 0) return NULL;
-    if ((nargs == 0 && !kw[0]) || arg_generator(kw[1], &g) < 0) return invalid_call(fname, args, nargs, kwnames, rand_sigs);
     ct_tensor *t = target(fname, &o, nd, sizes, o.dtype == CT_UNDEFINED ? ct_get_default_dtype() : o.dtype);
     if (!t) return NULL;
     int rc;
@@ -335,12 +343,10 @@ static PyObject *f_randperm(PyObject *m, PyObject *const *args, Py_ssize_t nargs
     PyObject *kw[2] = {NULL, NULL};
     static const char *const extra[] = {"n", "generator", NULL};
     if (parse_factory_opts("randperm", args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
-    if (nargs > 1 || (nargs == 1 && kw[0]))
-        return PyErr_Format(PyExc_TypeError, "randperm() takes 1 positional argument but %zd were given", nargs);
     PyObject *n_obj = nargs ? args[0] : kw[0];
     int64_t n;
     ct_generator *g;
-    if (!n_obj) return PyErr_Format(PyExc_TypeError, "randperm() missing 1 required positional arguments: \"n\"");
+    if (nargs > 1 || (nargs == 1 && kw[0]) || !n_obj) return invalid_call("randperm", args, nargs, kwnames, randperm_sigs);
     if (int_arg("randperm", "n", nargs, n_obj, &n) < 0 || method_generator("randperm", kw[1], &g) < 0) return NULL;
     ct_tensor *t;
     CT_NOGIL(n, t = ct_randperm(n, o.dtype == CT_UNDEFINED ? CT_INT64 : o.dtype, o.device, g));
@@ -407,7 +413,7 @@ static PyObject *like_random(const char *fname, like_kind kind, PyObject *const 
                                     : invalid_call(fname, args, nargs, kwnames, like_sigs);
     int64_t low = 0, high = 0;
     if (kind == LIKE_RANDINT) {
-        if (!kw[2]) return PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional arguments: \"high\"", fname);
+        if (!kw[2]) return invalid_call(fname, args, nargs, kwnames, randint_like_sigs);
         if ((kw[1] && ct_arg_int(fname, "low", kw[1], &low) < 0) || ct_arg_int(fname, "high", kw[2], &high) < 0)
             return NULL;
     }
@@ -572,6 +578,8 @@ static PyObject *m_random_(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (nargs == 1 && !a[1]) {   /* random_(to) */
         a[1] = a[0];
         a[0] = NULL;
+    } else if (a[0] && !a[1]) {   /* from= without to matches no signature */
+        return invalid_call("random_", args, nargs, kwnames, random_sigs);
     }
     int64_t from = 0, to = 0;
     bool has_from = a[0] != NULL, has_to = a[1] && a[1] != Py_None;
