@@ -71,6 +71,14 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_arg_reduce] = avx2 ? ct_cpu_arg_reduce_avx2 : ct_cpu_arg_reduce;
     k[CT_OP_cumsum] = k[CT_OP_cumprod] = avx2 ? ct_cpu_scan_avx2 : ct_cpu_scan;
     k[CT_OP_gemm] = ct_cpu_gemm;
+    k[CT_OP_uniform] = avx2 ? ct_cpu_uniform_avx2 : ct_cpu_uniform;
+    k[CT_OP_normal] = avx2 ? ct_cpu_normal_avx2 : ct_cpu_normal;
+    k[CT_OP_random] = k[CT_OP_exponential] = k[CT_OP_geometric] = ct_cpu_random_fill;
+    k[CT_OP_log_normal] = k[CT_OP_cauchy] = avx2 ? ct_cpu_random_fill_avx2 : ct_cpu_random_fill;
+    k[CT_OP_bernoulli] = ct_cpu_bernoulli;
+    k[CT_OP_randperm] = ct_cpu_randperm;
+    k[CT_OP_multinomial] = ct_cpu_multinomial;
+    k[CT_OP_poisson] = ct_cpu_poisson;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

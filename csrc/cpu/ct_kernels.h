@@ -17,6 +17,17 @@ CT_DECLARE_ISA(ct_cpu_scan)
 bool ct_cpu_has_avx2(void);                           /* cpu_backend.c */
 int ct_cpu_gemm(const ct_kernel_args *args);          /* gemm.c */
 int ct_cpu_backend_register(void);                    /* cpu_backend.c */
+int ct_cpu_uniform(const ct_kernel_args *args);       /* random.c; _avx2: PyTorch's AVX2 build's values */
+int ct_cpu_uniform_avx2(const ct_kernel_args *args);
+int ct_cpu_normal(const ct_kernel_args *args);
+int ct_cpu_normal_avx2(const ct_kernel_args *args);
+void ct_normal16_avx2(float *d, float mean, float std);   /* random_avx2.c */
+int ct_cpu_random_fill(const ct_kernel_args *args);   /* random_ and the distributions drawn as doubles */
+int ct_cpu_random_fill_avx2(const ct_kernel_args *args);
+int ct_cpu_bernoulli(const ct_kernel_args *args);
+int ct_cpu_randperm(const ct_kernel_args *args);
+int ct_cpu_multinomial(const ct_kernel_args *args);
+int ct_cpu_poisson(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
 
 #endif

@@ -280,15 +280,8 @@ ct_tensor *ct_tensor_from_data(PyObject *data, ct_dtype dtype, ct_device device)
 }
 
 /* ---- keyword arguments shared by the factories ---- */
-typedef struct {
-    ct_dtype dtype;
-    ct_device device;
-    bool requires_grad;
-    PyObject *out;
-} factory_opts;
-
-static int parse_factory_opts(const char *fname, PyObject *const *kwvals, PyObject *kwnames, int skip,
-                              factory_opts *o, PyObject **extra, const char *const *extra_names) {
+int parse_factory_opts(const char *fname, PyObject *const *kwvals, PyObject *kwnames, int skip, factory_opts *o,
+                       PyObject **extra, const char *const *extra_names) {
     o->dtype = CT_UNDEFINED;
     o->device = ct_cpu();
     o->requires_grad = false;
@@ -324,7 +317,7 @@ static int parse_factory_opts(const char *fname, PyObject *const *kwvals, PyObje
 }
 
 /* the result of a factory; out= receives the values when given */
-static PyObject *factory_result(ct_tensor *t, const factory_opts *o) {
+PyObject *factory_result(ct_tensor *t, const factory_opts *o) {
     if (!t) return ct_raise();
     if (o->requires_grad) {
         if (!ct_is_floating(t->dtype)) {

@@ -81,11 +81,27 @@ PyObject *ct_get_retains_grad(PyObject *self, void *c);
 extern PyMethodDef ct_autograd_methods[], ct_autograd_functions[], ct_autograd_hook_functions[];
 int ct_autograd_init(PyObject *module);
 
+/* ---- keyword arguments of the factories (create.c) ----
+ * parse_factory_opts reads dtype, device, requires_grad, out (and ignores layout,
+ * pin_memory, memory_format, non_blocking) from the keywords; other keywords
+ * go to extra[i] by extra_names[i], or raise TypeError. factory_result copies
+ * t into out= when given, else wraps it. */
+typedef struct {
+    ct_dtype dtype;
+    ct_device device;
+    bool requires_grad;
+    PyObject *out;
+} factory_opts;
+int parse_factory_opts(const char *fname, PyObject *const *kwvals, PyObject *kwnames, int skip, factory_opts *o,
+                       PyObject **extra, const char *const *extra_names);
+PyObject *factory_result(ct_tensor *t, const factory_opts *o);
+
 /* ---- method tables assembled by tensor.c and module.c ---- */
 extern PyMethodDef ct_math_methods[], ct_math_functions[];
 extern PyMethodDef ct_reduce_methods[], ct_reduce_functions[];
 extern PyMethodDef ct_shape_methods[], ct_shape_functions[];
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
+extern PyMethodDef ct_random_functions[], ct_random_methods[];
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;
 extern PySequenceMethods ct_tensor_as_sequence;

@@ -17,6 +17,7 @@ typedef struct ct_kernel_args {
     const int64_t *ints;          /* integer parameters (dims, flags) */
     int nints;
     int *flags;                   /* kernels report domain errors here (CT_FLAG_*) */
+    ct_generator *gen;            /* random ops: the generator to draw from (locked by the op layer) */
 } ct_kernel_args;
 
 #define CT_FLAG_ZERO_DIV 1        /* integer division by zero */

@@ -4,6 +4,7 @@
 #ifndef CT_OPS_H
 #define CT_OPS_H
 
+#include "ct_rng.h"
 #include "ct_tensor.h"
 
 typedef enum {
@@ -73,5 +74,25 @@ ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b);
 ct_tensor *ct_mv(ct_tensor *a, ct_tensor *v);
 ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b);
 ct_tensor *ct_addmm(ct_tensor *input, ct_tensor *a, ct_tensor *b, ct_scalar beta, ct_scalar alpha);
+
+/* ---- random numbers (ops/random.c) ----
+ * gen: the generator to draw from, NULL for the default generator of the
+ * tensor's device. Fills work in place and follow PyTorch's argument checks. */
+typedef enum { CT_RANDOM_DEFAULT, CT_RANDOM_FROM_TO, CT_RANDOM_FULL64 } ct_random_mode;
+int ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen);
+int ct_normal_(ct_tensor *t, double mean, double std, ct_generator *gen);
+/* random_(): has_from/has_to say which bounds were given, as PyTorch's overloads */
+int ct_random_(ct_tensor *t, bool has_from, int64_t from, bool has_to, int64_t to, ct_generator *gen);
+int ct_bernoulli_(ct_tensor *t, double p, ct_generator *gen);
+int ct_bernoulli_tensor_(ct_tensor *t, ct_tensor *p, ct_generator *gen);
+int ct_exponential_(ct_tensor *t, double lambd, ct_generator *gen);
+int ct_geometric_(ct_tensor *t, double p, ct_generator *gen);
+int ct_log_normal_(ct_tensor *t, double mean, double std, ct_generator *gen);
+int ct_cauchy_(ct_tensor *t, double median, double sigma, ct_generator *gen);
+ct_tensor *ct_randperm(int64_t n, ct_dtype dtype, ct_device dev, ct_generator *gen);
+ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, bool replacement, ct_generator *gen);
+ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen);
+/* normal(mean, std) with a tensor mean and/or std (NULL: the double is used) */
+ct_tensor *ct_normal_tensors(ct_tensor *mean, double mean_v, ct_tensor *std, double std_v, ct_generator *gen);
 
 #endif
