@@ -22,7 +22,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from helpers import torch, REFERENCE, seed, to_numpy
+from helpers import torch, real_torch, REFERENCE, seed, to_numpy
 
 ctorch_only = pytest.mark.skipif(REFERENCE, reason="ctorch extension that PyTorch lacks")
 F64 = torch.float64
@@ -1201,3 +1201,39 @@ def test_freeing_a_very_deep_graph():
                                          env.get("PYTHONPATH", "")])
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 0 and "freed" in res.stdout, (res.returncode, res.stderr[-500:])
+
+
+# ------------------------------------------------ parity with real PyTorch
+PARITY_FUNCTIONS = {
+    "mlp": lambda t, x, w1, w2: ((x @ w1).relu() @ w2).sigmoid().mean(),
+    "softmax-ce": lambda t, x, w1, w2: -((x @ w1) - (x @ w1).logsumexp(1, keepdim=True))[:, 0].mean(),
+    "norms": lambda t, x, w1, w2: (x.norm(dim=1) + w1.std(0).sum() + w2.var()).sum(),
+    "broadcast": lambda t, x, w1, w2: ((x.unsqueeze(2) * w1) ** 2).sum((0, 1)).max() / w2.abs().sum(),
+    "views-inplace": lambda t, x, w1, w2: _views_inplace(t, x, w1),
+    "cumulative": lambda t, x, w1, w2: (x.cumsum(1) * x.t().cumprod(0).t()).sum() + w2.clamp(-0.5, 0.5).prod(),
+}
+
+
+def _views_inplace(t, x, w1):
+    y = x * 1
+    y[:, 1:] = y[:, :-1] * 2
+    y.t()[0].mul_(3)
+    return (y @ w1).tanh().sum()
+
+
+@pytest.mark.parity
+@pytest.mark.skipif(real_torch is None or REFERENCE, reason="needs real PyTorch beside ctorch")
+@pytest.mark.parametrize("name", sorted(PARITY_FUNCTIONS))
+def test_gradients_match_pytorch(name):
+    rng = np.random.default_rng(seed("parity", name))
+    arrays = [rng.standard_normal(s) for s in ((4, 3), (3, 5), (5, 2))]
+    grads = {}
+    for lib in (torch, real_torch):
+        leaves = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+        out = PARITY_FUNCTIONS[name](lib, *leaves)
+        out.backward()
+        grads[lib] = [None if l.grad is None else np.array(l.grad.tolist()) for l in leaves]
+    for ours, theirs in zip(grads[torch], grads[real_torch]):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)

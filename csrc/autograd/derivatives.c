@@ -156,7 +156,10 @@ static int binary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi
     switch (n->kind) {
     case CT_OP_add: gi[0] = g; gi[1] = alpha == 1 ? g : muls(ar, g, alpha); break;
     case CT_OP_sub: gi[0] = g; gi[1] = muls(ar, g, -alpha); break;
-    case CT_OP_mul: gi[0] = mul(ar, g, b); gi[1] = mul(ar, g, a); break;
+    case CT_OP_mul:
+        if (n->next[0].node) gi[0] = mul(ar, g, b);
+        if (n->next[1].node) gi[1] = mul(ar, g, a);
+        break;
     case CT_OP_div: gi[0] = dv(ar, g, b); gi[1] = un(ar, CT_OP_neg, dv(ar, mul(ar, g, a), mul(ar, b, b))); break;
     case CT_OP_remainder:
         gi[0] = g;

@@ -101,9 +101,11 @@ ct_node *ct_record_begin(int kind, const char *name, int nin, ct_tensor *const *
 
 int ct_record_save(ct_node *n, ct_tensor *t, bool is_output) {
     if (n->nsaved >= CT_NODE_MAX_SAVED) return ct_error(CT_ERR_RUNTIME, "autograd: too many saved tensors");
+    int k = n->nsaved++;
+    n->saved[k] = NULL;   /* t NULL: a slot the formula will not read */
+    if (!t) return 0;
     ct_tensor *a = is_output ? ct_alias(t) : ct_incref(t);   /* an output's alias has no history: no cycle */
     if (!a) return -1;
-    int k = n->nsaved++;
     n->saved[k] = a;
     n->saved_is_output[k] = is_output;
     n->saved_version[k] = t->storage->version;

@@ -143,9 +143,12 @@ static int record_begin(int op, int n, ct_tensor *const *inputs, ct_tensor *out,
     if (!(*node = ct_record_begin(op, name, n, inputs))) return -1;
     for (int i = 0; i < n; i++) {
         if (!(saves & (1 << i))) continue;
+        /* mul needs each input only for the other's gradient (as PyTorch, which then allows
+         * writing in place into an input whose partner needs no gradient) */
+        bool needed = op != CT_OP_mul || ct_requires_grad(inputs[1 - i]);
         /* an in-place op overwrites this input: the formula gets a copy of the old value */
-        ct_tensor *keep = inputs[i] == out ? ct_clone(inputs[i]) : ct_incref(inputs[i]);
-        int rc = keep ? ct_record_save(*node, keep, false) : -1;
+        ct_tensor *keep = !needed ? NULL : inputs[i] == out ? ct_clone(inputs[i]) : ct_incref(inputs[i]);
+        int rc = !needed ? ct_record_save(*node, NULL, false) : keep ? ct_record_save(*node, keep, false) : -1;
         ct_xdecref(keep);
         if (rc < 0) {
             ct_node_decref(*node);
