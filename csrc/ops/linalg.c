@@ -98,16 +98,20 @@ static ct_tensor *record_product(ct_tensor *r, int kind, const char *name, int n
     return r;
 }
 
-static ct_tensor *mm_values(ct_tensor *a, ct_tensor *b);
-
-ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
+/* a @ b computed by values() with grad mode off, recorded as one MM node */
+static ct_tensor *recorded_mm(ct_tensor *(*values)(ct_tensor *, ct_tensor *), ct_tensor *a, ct_tensor *b,
+                              const char *name) {
     bool grad_mode = ct_grad_enabled();
     ct_set_grad_enabled(false);
-    ct_tensor *r = mm_values(a, b);
+    ct_tensor *r = values(a, b);
     ct_set_grad_enabled(grad_mode);
     ct_tensor *in[2] = {a, b};
-    return record_product(r, CT_NODE_MM, "MmBackward0", 2, in, a, b, NULL);
+    return record_product(r, CT_NODE_MM, name, 2, in, a, b, NULL);
 }
+
+static ct_tensor *mm_values(ct_tensor *a, ct_tensor *b);
+
+ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) { return recorded_mm(mm_values, a, b, "MmBackward0"); }
 
 static ct_tensor *mm_values(ct_tensor *a, ct_tensor *b) {
     if (a->ndim != 2) return ct_error_null(CT_ERR_RUNTIME, "self must be a matrix");
@@ -126,14 +130,7 @@ static ct_tensor *mm_values(ct_tensor *a, ct_tensor *b) {
 
 static ct_tensor *bmm_values(ct_tensor *a, ct_tensor *b);
 
-ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
-    bool grad_mode = ct_grad_enabled();
-    ct_set_grad_enabled(false);
-    ct_tensor *r = bmm_values(a, b);
-    ct_set_grad_enabled(grad_mode);
-    ct_tensor *in[2] = {a, b};
-    return record_product(r, CT_NODE_MM, "BmmBackward0", 2, in, a, b, NULL);
-}
+ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) { return recorded_mm(bmm_values, a, b, "BmmBackward0"); }
 
 static ct_tensor *bmm_values(ct_tensor *a, ct_tensor *b) {
     if (a->ndim != 3) return ct_error_null(CT_ERR_RUNTIME, "batch1 must be a 3D tensor");
