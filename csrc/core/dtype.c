@@ -1,4 +1,6 @@
 /* dtype table and PyTorch's type promotion (docs/interop-formats.md section 5). */
+#include <stdio.h>
+
 #include "ctorch/ct_dtype.h"
 #include "ctorch/ct_status.h"
 
@@ -66,8 +68,14 @@ bool ct_can_cast(ct_dtype from, ct_dtype to) {
     return category(from) <= category(to);
 }
 
-int ct_error_dtype(const char *kernel, ct_dtype d) {
-    return ct_error(CT_ERR_NOTIMPL, "\"%s_cpu\" not implemented for '%s'", kernel, ct_dtype_infos[d].legacy);
+int ct_error_kernel_dtype(const char *kernel, ct_dtype d) {
+    return ct_error(CT_ERR_NOTIMPL, "\"%s\" not implemented for '%s'", kernel, ct_dtype_infos[d].legacy);
+}
+
+int ct_error_dtype(const char *op, ct_dtype d) {
+    char kernel[96];
+    snprintf(kernel, sizeof kernel, "%s_cpu", op);
+    return ct_error_kernel_dtype(kernel, d);
 }
 
 void ct_result_init(ct_result_state *st) {

@@ -14,11 +14,6 @@ static const char *cpp_name(ct_dtype d) {
     return names[d];
 }
 
-/* NotImplementedError: "<kernel>" not implemented for '<Dtype>' */
-static int not_implemented(const char *kernel, ct_dtype d) {
-    return ct_error(CT_ERR_NOTIMPL, "\"%s\" not implemented for '%s'", kernel, ct_dtype_infos[d].legacy);
-}
-
 /* lowest and largest finite values of a dtype, as doubles */
 static void dtype_range(ct_dtype d, double *lo, double *hi) {
     static const double max[CT_NUM_DTYPES] = {1, 255, 127, 32767, 2147483647.0, 9223372036854775807.0,
@@ -73,7 +68,7 @@ static int fill2(int op, ct_tensor *t, double a, double b, ct_generator *gen) {
 
 int ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen) {
     ct_dtype d = t->dtype;
-    if (!ct_is_floating(d)) return not_implemented("check_uniform_bounds", d);
+    if (!ct_is_floating(d)) return ct_error_kernel_dtype("check_uniform_bounds", d);
     double lo, hi;
     dtype_range(d, &lo, &hi);
     if (!(from >= lo && from <= hi)) return ct_error(CT_ERR_RUNTIME, "from is out of bounds for %s", cpp_name(d));
@@ -90,7 +85,7 @@ int ct_uniform_(ct_tensor *t, double from, double to, ct_generator *gen) {
 int ct_normal_(ct_tensor *t, double mean, double std, ct_generator *gen) {
     if (!(std >= 0.0)) return ct_error(CT_ERR_RUNTIME, "normal expects std >= 0.0, but found std %g", std);
     if (ct_numel(t) == 0) return 0;
-    if (!ct_is_floating(t->dtype)) return not_implemented("normal_kernel_cpu", t->dtype);
+    if (!ct_is_floating(t->dtype)) return ct_error_kernel_dtype("normal_kernel_cpu", t->dtype);
     return fill2(CT_OP_normal, t, mean, std, gen);
 }
 
@@ -175,7 +170,7 @@ int ct_random_(ct_tensor *t, bool has_from, int64_t from, bool has_to, int64_t t
         ints[0] = CT_RANDOM_FROM_TO;
         ints[2] = (int64_t)((uint64_t)to_inc - (uint64_t)from + 1);
     } else if (has_from) {
-        if (d == CT_BOOL || d == CT_FLOAT16) return not_implemented("random_full_64_bits_range_kernel_cpu", d);
+        if (d == CT_BOOL || d == CT_FLOAT16) return ct_error_kernel_dtype("random_full_64_bits_range_kernel_cpu", d);
         if (d != CT_INT64 && d != CT_FLOAT32 && d != CT_FLOAT64 && d != CT_BFLOAT16)
             return ct_error(CT_ERR_RUNTIME, "random_full_64_bits_range_kernel_cpu handles only int64, double, float "
                             "and bfloat16");
@@ -196,7 +191,7 @@ int ct_bernoulli_(ct_tensor *t, double p, ct_generator *gen) {
 
 int ct_bernoulli_tensor_(ct_tensor *t, ct_tensor *p, ct_generator *gen) {
     if (ct_numel(t) == 0) return 0;
-    if (!ct_is_floating(p->dtype)) return not_implemented("bernoulli_tensor_cpu_p_", p->dtype);
+    if (!ct_is_floating(p->dtype)) return ct_error_kernel_dtype("bernoulli_tensor_cpu_p_", p->dtype);
     ct_tensor *pe = ct_expand(p, t->ndim, t->sizes);
     if (!pe) return -1;
     int rc = fill(CT_OP_bernoulli, t, pe, NULL, 0, NULL, gen);
@@ -218,14 +213,14 @@ int ct_exponential_(ct_tensor *t, double lambd, ct_generator *gen) {
 int ct_geometric_(ct_tensor *t, double p, ct_generator *gen) {
     if (!(p > 0 && p < 1)) return ct_error(CT_ERR_RUNTIME, "geometric_ expects p to be in (0, 1), but got p=%g", p);
     if (ct_numel(t) == 0) return 0;
-    if (t->dtype == CT_BOOL) return not_implemented("geometric_cpu", t->dtype);
+    if (t->dtype == CT_BOOL) return ct_error_kernel_dtype("geometric_cpu", t->dtype);
     return fill2(CT_OP_geometric, t, p, 0, gen);
 }
 
 int ct_log_normal_(ct_tensor *t, double mean, double std, ct_generator *gen) {
     if (!(std > 0.0)) return ct_error(CT_ERR_RUNTIME, "log_normal_ expects std > 0.0, but found std=%g", std);
     if (ct_numel(t) == 0) return 0;
-    if (!ct_is_floating(t->dtype)) return not_implemented("log_normal_cpu", t->dtype);
+    if (!ct_is_floating(t->dtype)) return ct_error_kernel_dtype("log_normal_cpu", t->dtype);
     return fill2(CT_OP_log_normal, t, mean, std, gen);
 }
 
@@ -253,7 +248,7 @@ ct_tensor *ct_randperm(int64_t n, ct_dtype dtype, ct_device dev, ct_generator *g
     else if (dtype == CT_FLOAT64 && n > ((int64_t)1 << 53) + 1)
         rc = ct_error(CT_ERR_RUNTIME, "n cannot be greater than 2^53+1 for Double type.");
     else if (dtype == CT_BOOL)
-        rc = not_implemented("randperm", dtype);
+        rc = ct_error_kernel_dtype("randperm", dtype);
     else if (n > 0) {
         ct_kernel_args args = {.op = CT_OP_randperm, .tensors = &t, .ntensors = 1};
         rc = dispatch_locked(dev, &args, gen);
@@ -337,7 +332,7 @@ ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, bool replacemen
 }
 
 ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen) {
-    if (!ct_is_floating(rates->dtype)) return not_implemented("poisson_cpu", rates->dtype), NULL;
+    if (!ct_is_floating(rates->dtype)) return ct_error_kernel_dtype("poisson_cpu", rates->dtype), NULL;
     ct_tensor *out = ct_full(rates->ndim, rates->sizes, ct_scalar_i(0), rates->dtype, ct_device_of(rates));
     if (out && fill(CT_OP_poisson, out, rates, NULL, 0, NULL, gen) < 0) {
         ct_decref(out);

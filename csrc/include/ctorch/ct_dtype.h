@@ -167,8 +167,10 @@ ct_dtype ct_get_default_dtype(void);
 int ct_set_default_dtype(ct_dtype d);   /* floating dtypes only */
 /* can values of `from` be written into `to` (in-place / out=) without an error */
 bool ct_can_cast(ct_dtype from, ct_dtype to);
-/* NotImplementedError: "<kernel>_cpu" not implemented for '<Dtype>' (PyTorch's words) */
-int ct_error_dtype(const char *kernel, ct_dtype d);
+/* NotImplementedError: "<op>_cpu" not implemented for '<Dtype>' (PyTorch's words);
+ * the _kernel_ form prints the kernel name as given */
+int ct_error_dtype(const char *op, ct_dtype d);
+int ct_error_kernel_dtype(const char *kernel, ct_dtype d);
 
 /* the three priority buckets of result_type */
 typedef enum { CT_BUCKET_DIM = 0, CT_BUCKET_ZERODIM = 1, CT_BUCKET_WRAPPED = 2 } ct_bucket;
