@@ -47,7 +47,7 @@ static ct_tensor *recorded(int kind, const char *name, int n, ct_tensor *const *
 static bool skipped(const ct_tensor *t) { return t->ndim == 1 && t->sizes[0] == 0; }
 
 static ct_tensor *cat_values(int n, ct_tensor *const *ts, int64_t dim, int64_t *d_out) {
-    if (n == 0) return ct_error_null(CT_ERR_RUNTIME, "torch.cat(): expected a non-empty list of Tensors");
+    if (n == 0) return ct_error_null(CT_ERR_VALUE, "torch.cat(): expected a non-empty list of Tensors");
     ct_dtype dtype = ts[0]->dtype;
     for (int i = 1; i < n; i++) dtype = ct_promote_types(dtype, ts[i]->dtype);
     for (int i = 0; i < n; i++)
