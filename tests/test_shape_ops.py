@@ -232,6 +232,18 @@ BAD = [
      "smaller than number of dimensions of tensor"),
     ("tril 1-d", lambda: torch.tril(torch.zeros(3)), RuntimeError, "tril: input tensor must have at least 2 dimensions"),
     ("triu 1-d", lambda: torch.zeros(3).triu(), RuntimeError, "triu: input tensor must have at least 2 dimensions"),
+    ("split negative", lambda: torch.zeros(3).split(-1), RuntimeError,
+     "split expects split_size be non-negative, but got split_size=-1"),
+    ("split sizes negative", lambda: torch.zeros(3).split([4, -1]), RuntimeError,
+     "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[4, -1]"),
+    ("roll 0-dim dim", lambda: torch.tensor(1.0).roll(1, 0), IndexError,
+     "Dimension specified as 0 but tensor has no dimensions"),
+    ("repeat negative", lambda: torch.ones(2).repeat(-1), RuntimeError,
+     "Trying to create tensor with negative dimension -2: [-2]"),
+    ("movedim repeated", lambda: torch.ones(2, 3).movedim((0, 0), (0, 1)), RuntimeError,
+     "movedim: repeated dim in `source` ([0, 0])"),
+    ("unflatten sizes", lambda: torch.ones(6).unflatten(0, (4, 2)), RuntimeError,
+     "unflatten: Provided sizes [4, 2] don't multiply up to the size of dim 0 (6) in the input tensor"),
     ("broadcast_to", lambda: torch.zeros(2, 3).broadcast_to((4, 3)), RuntimeError, "The expanded size of the tensor "
      "(4) must match the existing size (2) at non-singleton dimension 0"),
 ]
@@ -255,3 +267,31 @@ def test_split_returns_tuple_and_grad_names():
     assert type(x.tril().grad_fn).__name__ == "TrilBackward0"
     (torch.cat(parts[::-1], 1) * torch.arange(4.0, dtype=torch.float64)).sum().backward()
     assert_close(x.grad, np.array([[2, 3], [2, 3], [0, 1], [0, 1]], dtype=np.float64))
+
+
+EDGE = [
+    ("cat with 2-d empty", lambda: torch.cat([torch.zeros(0, 3), torch.ones(2, 3)]), (2, 3)),
+    ("cat of empties", lambda: torch.cat([torch.zeros(0), torch.zeros(0)]), (0,)),
+    ("stack of 0-dim", lambda: torch.stack([torch.tensor(1.0), torch.tensor(2.0)]), (2,)),
+    ("hstack of 0-dim", lambda: torch.hstack([torch.tensor(1.0), torch.tensor(2.0)]), (2,)),
+    ("vstack of 0-dim", lambda: torch.vstack([torch.tensor(1.0), torch.tensor(2.0)]), (2, 1)),
+    ("flip of empty", lambda: torch.zeros(0, 3).flip(0), (0, 3)),
+    ("roll of empty", lambda: torch.zeros(0, 3).roll(1), (0, 3)),
+    ("roll of 0-dim", lambda: torch.tensor(1.0).roll(1), ()),
+    ("repeat of 0-dim", lambda: torch.tensor(2.0).repeat(2, 3), (2, 3)),
+    ("repeat of empty", lambda: torch.zeros(0, 2).repeat(2, 2), (0, 4)),
+    ("tile of 0-dim", lambda: torch.tile(torch.tensor(2.0), (2,)), (2,)),
+    ("tril of empty", lambda: torch.zeros(0, 3).tril(), (0, 3)),
+]
+
+
+@pytest.mark.parametrize("call,shape", [e[1:] for e in EDGE], ids=[e[0] for e in EDGE])
+def test_empty_and_zero_dim_inputs(call, shape):
+    assert tuple(call().shape) == shape
+
+
+@pytest.mark.parametrize("n,chunks,expect", [(0, 3, 3), (3, 5, 3)])
+def test_chunk_and_split_counts(n, chunks, expect):
+    assert len(torch.arange(n).chunk(chunks)) == expect
+    assert len(torch.split(torch.arange(4), split_size_or_sections=2, dim=0)) == 2
+    assert len(torch.zeros(0, 2).split(0)) == 1

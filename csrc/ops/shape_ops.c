@@ -156,15 +156,17 @@ int ct_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int64_t dim, ct_te
     if (t->ndim == 0) return ct_error(CT_ERR_RUNTIME, "split expects at least a 1-dimensional tensor");
     if (ct_wrap_dim(dim, t->ndim, &d) < 0) return -1;
     int64_t total = 0;
+    char buf[256];
     for (int i = 0; i < n; i++) {
         if (sizes[i] < 0)
             return ct_error(CT_ERR_RUNTIME, "split_with_sizes expects split_sizes have only non-negative entries, "
-                            "but got split_sizes=[...]");
+                            "but got split_sizes=%s", ct_shape_str(n, sizes, buf, 256));
         total += sizes[i];
     }
     if (total != t->sizes[d])
         return ct_error(CT_ERR_RUNTIME, "split_with_sizes expects split_sizes to sum exactly to %lld (input tensor's "
-                        "size at dimension %lld), but got split_sizes=[...]", (long long)t->sizes[d], (long long)d);
+                        "size at dimension %lld), but got split_sizes=%s", (long long)t->sizes[d], (long long)d,
+                        ct_shape_str(n, sizes, buf, 256));
     int64_t at = 0;
     for (int i = 0; i < n; i++) {
         outs[i] = ct_narrow(t, d, at, sizes[i]);
@@ -183,7 +185,10 @@ int ct_split(ct_tensor *t, int64_t size, int64_t dim, ct_tensor **outs, int max)
     if (t->ndim == 0) return ct_error(CT_ERR_RUNTIME, "split expects at least a 1-dimensional tensor");
     if (ct_wrap_dim(dim, t->ndim, &d) < 0) return -1;
     int64_t len = t->sizes[d];
-    if (size < 0 || (size == 0 && len != 0))
+    if (size < 0)
+        return ct_error(CT_ERR_RUNTIME, "split expects split_size be non-negative, but got split_size=%lld",
+                        (long long)size);
+    if (size == 0 && len != 0)
         return ct_error(CT_ERR_RUNTIME, "split_size can only be 0 if dimension size is 0, but got dimension size of "
                         "%lld", (long long)len);
     int64_t n = size == 0 ? 1 : (len + size - 1) / size;
@@ -295,6 +300,8 @@ ct_tensor *ct_roll(ct_tensor *t, int n, const int64_t *shifts, int ndims, const 
         return ct_error_null(CT_ERR_RUNTIME, "shifts and dimensions must align. shifts: %d, dims:%d", n, ndims);
     if (n > (CT_MAX_DIMS + 1) / 2) return ct_error_null(CT_ERR_RUNTIME, "roll: too many dims");
     int64_t wrapped[CT_MAX_DIMS];
+    if (t->ndim == 0 && ndims > 0)
+        return ct_error_null(CT_ERR_INDEX, "Dimension specified as %lld but tensor has no dimensions", (long long)dims[0]);
     for (int i = 0; i < ndims; i++)
         if (ct_wrap_dim(dims[i], t->ndim, &wrapped[i]) < 0) return NULL;
     ct_tensor *out;
@@ -347,10 +354,10 @@ ct_tensor *ct_repeat(ct_tensor *t, int n, const int64_t *reps) {
         src_strides[2 * i + 1] = i < lead ? 0 : t->strides[i - lead];
     }
     for (int i = 0; i < n; i++)
-        if (reps[i] < 0) {
+        if (out_sizes[i] < 0) {
             char buf[256];
             return ct_error_null(CT_ERR_RUNTIME, "Trying to create tensor with negative dimension %lld: %s",
-                                 (long long)reps[i], ct_shape_str(n, reps, buf, 256));
+                                 (long long)out_sizes[i], ct_shape_str(n, out_sizes, buf, 256));
         }
     ct_tensor *out = ct_empty(n, out_sizes, t->dtype, ct_device_of(t));
     if (!out) return NULL;

@@ -233,16 +233,20 @@ static PyObject *m_movedim(PyObject *self, PyObject *const *args, Py_ssize_t nar
         ct_arg_int_list("movedim", "destination", a[1], dst, &nd) < 0)
         return NULL;
     ct_tensor *t = ct_unwrap(self);
+    char b1[256], b2[256];
     if (ns != nd)
-        return PyErr_Format(PyExc_RuntimeError, "movedim: Invalid source or destination dims: source (%d dims) should "
-                            "contain the same number of dims as destination (%d dims)", ns, nd);
+        return PyErr_Format(PyExc_RuntimeError, "movedim: Invalid source or destination dims: source (%s dims) should "
+                            "contain the same number of dims as destination (%s dims)", ct_shape_str(ns, src, b1, 256),
+                            ct_shape_str(nd, dst, b2, 256));
     bool used_src[CT_MAX_DIMS] = {false}, used_dst[CT_MAX_DIMS] = {false};
-    for (int i = 0; i < ns; i++) {
+    for (int i = 0; i < ns; i++)
         if (ct_wrap_dim(src[i], t->ndim, &src[i]) < 0 || ct_wrap_dim(dst[i], t->ndim, &dst[i]) < 0) return ct_raise();
-        if (used_src[src[i]] || used_dst[dst[i]])
-            return PyErr_Format(PyExc_RuntimeError, "movedim: repeated dim in `%s` (%lld)",
-                                used_src[src[i]] ? "source" : "destination",
-                                (long long)(used_src[src[i]] ? src[i] : dst[i]));
+    for (int i = 0; i < ns; i++) {
+        if (used_src[src[i]] || used_dst[dst[i]]) {
+            bool in_src = used_src[src[i]];
+            return PyErr_Format(PyExc_RuntimeError, "movedim: repeated dim in `%s` (%s)", in_src ? "source" : "destination",
+                                in_src ? ct_shape_str(ns, src, b1, 256) : ct_shape_str(nd, dst, b2, 256));
+        }
         used_src[src[i]] = used_dst[dst[i]] = true;
         perm[dst[i]] = src[i];
     }
@@ -277,14 +281,20 @@ static PyObject *m_unflatten(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (t->ndim - 1 + n > CT_MAX_DIMS) return PyErr_Format(PyExc_RuntimeError, "unflatten: too many dimensions");
     int64_t known = 1;
     int infer = -1;
+    char buf[256];
+    ct_shape_str(n, sizes, buf, 256);
     for (int i = 0; i < n; i++) {
+        if (sizes[i] == -1 && infer >= 0)
+            return PyErr_Format(PyExc_RuntimeError, "unflatten got an unexpected error:\nonly one dimension can be "
+                                "inferred");
         if (sizes[i] == -1) infer = i;
         else known *= sizes[i];
     }
-    if (infer >= 0 && known) sizes[infer] = t->sizes[dim] / known;
-    if (infer < 0 && known != t->sizes[dim])
-        return PyErr_Format(PyExc_RuntimeError, "unflatten: Provided sizes don't multiply up to the size of dim %lld "
-                            "(%lld) in the input tensor", (long long)dim, (long long)t->sizes[dim]);
+    if (infer >= 0 && known && t->sizes[dim] % known == 0) sizes[infer] = t->sizes[dim] / known;
+    else if (infer >= 0) known = -1;   /* no size fits */
+    if (infer < 0 ? known != t->sizes[dim] : known < 0)
+        return PyErr_Format(PyExc_RuntimeError, "unflatten: Provided sizes %s don't multiply up to the size of dim "
+                            "%lld (%lld) in the input tensor", buf, (long long)dim, (long long)t->sizes[dim]);
     int k = 0;
     for (int d = 0; d < t->ndim; d++) {
         if (d != dim) shape[k++] = t->sizes[d];
@@ -298,7 +308,15 @@ static PyObject *m_unflatten(PyObject *self, PyObject *const *args, Py_ssize_t n
     static PyObject *f_##name(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { \
         return ct_call_as_method(#name, m_##name, a, n, k);                               \
     }
-CT_AS_FN(split)
+/* torch.split(tensor, split_size_or_sections, dim=0): the method under other argument names */
+static PyObject *f_split(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"tensor", "split_size_or_sections", "dim", NULL};
+    PyObject *a[3];
+    if (ct_parse("split", args, nargs, kwnames, names, 3, a) < 0) return NULL;
+    if (!ct_arg_tensor("split", "tensor", a[0])) return NULL;
+    if (!a[1]) return PyErr_Format(PyExc_TypeError, "split() missing required argument 'split_size_or_sections'");
+    return m_split(a[0], a + 1, a[2] ? 2 : 1, NULL);
+}
 CT_AS_FN(chunk)
 CT_AS_FN(unbind)
 CT_AS_FN(flip)
