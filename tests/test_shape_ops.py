@@ -295,3 +295,70 @@ def test_chunk_and_split_counts(n, chunks, expect):
     assert len(torch.arange(n).chunk(chunks)) == expect
     assert len(torch.split(torch.arange(4), split_size_or_sections=2, dim=0)) == 2
     assert len(torch.zeros(0, 2).split(0)) == 1
+
+
+# ---- repeat_interleave, dstack, column_stack, row_stack, meshgrid
+
+@pytest.mark.parametrize("name", ["int64", "float32", "bool"])
+@pytest.mark.parametrize("reps,dim", [(2, None), (3, 0), (2, 1), (0, 1), (1, -1)])
+def test_repeat_interleave_matches_numpy(name, reps, dim):
+    a = data((2, 3), name, "ri")
+    for _, t in layouts(a, name):
+        got = t.repeat_interleave(reps, dim=dim) if dim is not None else torch.repeat_interleave(t, reps)
+        assert_close(got, np.repeat(np_vals(t), reps, axis=dim), check_dtype=False)
+        assert got.is_contiguous()
+    assert_close(torch.arange(3).repeat_interleave(torch.tensor([2])), np.repeat(np.arange(3), 2))
+
+
+def test_dstack_column_stack_row_stack():
+    a, b = np.arange(3), np.arange(3, 6)
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    assert_close(torch.dstack([ta, tb]), np.dstack([a, b]))
+    m = np.arange(6).reshape(2, 3)
+    assert_close(torch.dstack((torch.tensor(m), torch.tensor(m))), np.dstack([m, m]))
+    assert_close(torch.column_stack([ta, tb, torch.tensor(np.ones((3, 2), dtype=np.int64))]),
+                 np.column_stack([a, b, np.ones((3, 2), dtype=np.int64)]))
+    assert_close(torch.row_stack([ta, tb]), np.vstack([a, b]))
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_matches_numpy(indexing):
+    xs = [np.arange(2.0), np.arange(3.0) * 2, np.arange(4.0) - 1]
+    for k in (1, 2, 3):
+        got = torch.meshgrid(*[torch.tensor(x) for x in xs[:k]], indexing=indexing)
+        expect = np.meshgrid(*xs[:k], indexing=indexing)
+        assert len(got) == k
+        for g, e in zip(got, expect):
+            assert_close(g, e)
+    got = torch.meshgrid([torch.tensor(xs[0]), torch.tensor(xs[1])], indexing=indexing)
+    assert tuple(got[0].shape) == ((2, 3) if indexing == "ij" else (3, 2))
+
+
+def test_composed_ops_are_differentiable():
+    x = torch.tensor(np.linspace(-1, 1, 6).reshape(2, 3)).requires_grad_()
+    v = torch.tensor(np.linspace(0, 1, 4)).requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: x.repeat_interleave(2, dim=1), (x,))
+    assert torch.autograd.gradcheck(lambda x: torch.dstack([x, x * 2]), (x,))
+    assert torch.autograd.gradcheck(lambda a, b: torch.meshgrid(a, b, indexing="xy")[1] * 1.5, (v, v[:3]))
+    assert torch.autograd.gradcheck(lambda x: torch.movedim(x, 0, 1).unflatten(0, (3, 1)), (x,))
+    assert torch.autograd.gradcheck(lambda x: torch.broadcast_to(x, (2, 2, 3)), (x,))
+
+
+BAD_MORE = [
+    ("repeat_interleave negative", lambda: torch.arange(3).repeat_interleave(-1), RuntimeError,
+     "Repeats must be non-negative"),
+    ("meshgrid empty", lambda: torch.meshgrid([], indexing="ij"), RuntimeError, "meshgrid expects a non-empty "
+     "TensorList"),
+    ("meshgrid dtypes", lambda: torch.meshgrid(torch.ones(2), torch.arange(3), indexing="ij"), RuntimeError,
+     "meshgrid expects all tensors to have the same dtype"),
+    ("meshgrid 2-d", lambda: torch.meshgrid(torch.ones(2, 2), torch.ones(3), indexing="ij"), RuntimeError,
+     "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got"),
+    ("dstack empty", lambda: torch.dstack([]), RuntimeError, "dstack expects a non-empty TensorList"),
+]
+
+
+@pytest.mark.parametrize("call,exc,msg", [b[1:] for b in BAD_MORE], ids=[b[0] for b in BAD_MORE])
+def test_bad_input_more(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call()
+    assert msg in str(info.value)

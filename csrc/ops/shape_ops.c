@@ -397,3 +397,74 @@ ct_tensor *ct_tri(ct_tensor *t, int64_t diagonal, bool upper) {
     int64_t ints[2] = {diagonal, upper};
     return recorded(CT_NODE_TRI, upper ? "TriuBackward0" : "TrilBackward0", 1, &t, out, ints, 2);
 }
+
+/* ---- repeat_interleave, meshgrid: compositions of recorded views ---- */
+
+ct_tensor *ct_repeat_interleave(ct_tensor *t, int64_t repeats, bool has_dim, int64_t dim) {
+    if (repeats < 0) return ct_error_null(CT_ERR_RUNTIME, "Repeats must be non-negative");
+    int64_t flat_n = -1, d = 0;
+    ct_tensor *x = has_dim ? ct_incref(t) : ct_reshape(t, 1, &flat_n);
+    if (!x) return NULL;
+    if (has_dim && ct_wrap_dim(dim, x->ndim, &d) < 0) {
+        ct_decref(x);
+        return NULL;
+    }
+    /* x with a new dim after d, expanded to `repeats`, then the two merged */
+    int64_t sizes[CT_MAX_DIMS];
+    ct_tensor *u = ct_unsqueeze(x, d + 1), *e = NULL, *out = NULL;
+    if (u) {
+        memcpy(sizes, u->sizes, sizeof(int64_t) * (size_t)u->ndim);
+        sizes[d + 1] = repeats;
+        e = ct_expand(u, u->ndim, sizes);
+    }
+    if (e) out = ct_flatten(e, d, d + 1);
+    if (out && out->storage == t->storage) {   /* always a new tensor (repeats 1: a view so far) */
+        ct_tensor *c = ct_clone(out);
+        ct_decref(out);
+        out = c;
+    }
+    if (out && !ct_is_contiguous(out)) {   /* ... and a contiguous one */
+        ct_tensor *c = ct_contiguous(out);
+        ct_decref(out);
+        out = c;
+    }
+    ct_decref(x);
+    ct_xdecref(u);
+    ct_xdecref(e);
+    return out;
+}
+
+int ct_meshgrid(int n, ct_tensor *const *ts, bool xy, ct_tensor **outs) {
+    if (n == 0) return ct_error(CT_ERR_RUNTIME, "meshgrid expects a non-empty TensorList");
+    if (n > CT_MAX_DIMS) return ct_error(CT_ERR_RUNTIME, "meshgrid: too many tensors");
+    int64_t shape[CT_MAX_DIMS];
+    for (int i = 0; i < n; i++)
+        if (ts[i]->dtype != ts[0]->dtype)
+            return ct_error(CT_ERR_RUNTIME, "meshgrid expects all tensors to have the same dtype");
+    for (int i = 0; i < n; i++) {
+        char buf[256];
+        if (ts[i]->ndim > 1)
+            return ct_error(CT_ERR_RUNTIME, "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a "
+                            "tensor of shape %s", ct_shape_str(ts[i]->ndim, ts[i]->sizes, buf, 256));
+        shape[i] = ts[i]->ndim ? ts[i]->sizes[0] : 1;
+    }
+    bool swap = xy && n >= 2;   /* 'xy': the grid of the first two inputs transposed */
+    if (swap) {
+        int64_t tmp = shape[0];
+        shape[0] = shape[1];
+        shape[1] = tmp;
+    }
+    for (int i = 0; i < n; i++) {
+        int at = swap && i < 2 ? 1 - i : i;
+        int64_t vshape[CT_MAX_DIMS];
+        for (int k = 0; k < n; k++) vshape[k] = k == at ? shape[at] : 1;
+        ct_tensor *v = ct_reshape(ts[i], n, vshape);
+        outs[i] = v ? ct_expand(v, n, shape) : NULL;
+        ct_xdecref(v);
+        if (!outs[i]) {
+            while (i-- > 0) ct_decref(outs[i]);
+            return -1;
+        }
+    }
+    return n;
+}

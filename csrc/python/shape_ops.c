@@ -1,7 +1,7 @@
 /* Python bindings of the copying shape ops (ops/shape_ops.c) and the views
  * built on them: cat, stack, hstack, vstack, split, chunk, unbind, flip,
  * fliplr, flipud, roll, repeat, tile, tril, triu, movedim, broadcast_to,
- * unflatten. */
+ * unflatten, dstack, column_stack, row_stack, repeat_interleave, meshgrid. */
 #include "ct_python.h"
 
 #define MAX_LIST 4096   /* tensors in one cat/stack list, pieces of one split */
@@ -99,6 +99,76 @@ static PyObject *hv_call(const char *fname, PyObject *const *args, Py_ssize_t na
 }
 static PyObject *f_hstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return hv_call("hstack", a, n, k, 0); }
 static PyObject *f_vstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return hv_call("vstack", a, n, k, 1); }
+
+/* dstack: along dim 2 of 3-D forms; column_stack: 0/1-D inputs as columns, then hstack */
+static ct_tensor *at_least_3d(ct_tensor *t) {
+    if (t->ndim >= 3) return ct_incref(t);
+    int64_t sizes[3] = {1, t->ndim == 1 ? t->sizes[0] : 1, 1};
+    if (t->ndim == 2) sizes[0] = t->sizes[0], sizes[1] = t->sizes[1];
+    return ct_reshape(t, 3, sizes);
+}
+static ct_tensor *as_column(ct_tensor *t) {
+    if (t->ndim > 1) return ct_incref(t);
+    int64_t sizes[2] = {t->ndim ? t->sizes[0] : 1, 1};
+    return ct_reshape(t, 2, sizes);
+}
+/* cat along dim of each input transformed by form (new references) */
+static ct_tensor *cat_of_forms(int n, ct_tensor *const *ts, ct_tensor *(*form)(ct_tensor *), int64_t dim) {
+    ct_tensor **us = malloc(sizeof(ct_tensor *) * (size_t)(n ? n : 1));
+    if (!us) return ct_error_null(CT_ERR_NOMEM, "out of memory");
+    int k = 0;
+    for (; k < n; k++)
+        if (!(us[k] = form(ts[k]))) break;
+    ct_tensor *out = k == n ? ct_cat(n, us, dim) : NULL;
+    for (int i = 0; i < k; i++) ct_decref(us[i]);
+    free(us);
+    return out;
+}
+static PyObject *forms_call(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                            ct_tensor *(*form)(ct_tensor *), int64_t dim) {
+    static const char *const names[] = {"tensors", NULL};
+    PyObject *a[1];
+    if (ct_parse(fname, args, nargs, kwnames, names, 1, a) < 0) return NULL;
+    ct_tensor **ts = PyMem_Malloc(sizeof(ct_tensor *) * MAX_LIST);
+    if (!ts) return PyErr_NoMemory();
+    int n = tensor_seq(fname, a[0], ts);
+    PyObject *r = NULL;
+    if (n == 0) PyErr_Format(PyExc_RuntimeError, "%s expects a non-empty TensorList", fname);
+    else if (n > 0) r = ct_wrap(cat_of_forms(n, ts, form, dim));
+    PyMem_Free(ts);
+    return r;
+}
+static PyObject *f_dstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return forms_call("dstack", a, n, k, at_least_3d, 2); }
+static PyObject *f_column_stack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return forms_call("column_stack", a, n, k, as_column, 1); }
+
+/* meshgrid(*tensors, indexing='ij'): tensors as varargs or one list */
+static PyObject *f_meshgrid(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    bool xy = false;
+    for (Py_ssize_t k = 0; kwnames && k < PyTuple_GET_SIZE(kwnames); k++) {
+        PyObject *v = args[nargs + k];
+        if (PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, k), "indexing") != 0)
+            return PyErr_Format(PyExc_TypeError, "meshgrid() got an unexpected keyword argument '%U'",
+                                PyTuple_GET_ITEM(kwnames, k));
+        if (!PyUnicode_Check(v) || (PyUnicode_CompareWithASCIIString(v, "xy") != 0 &&
+                                    PyUnicode_CompareWithASCIIString(v, "ij") != 0))
+            return PyErr_Format(PyExc_RuntimeError, "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                                "received: %S", v);
+        xy = PyUnicode_CompareWithASCIIString(v, "xy") == 0;
+    }
+    ct_tensor *ts[CT_MAX_DIMS], *outs[CT_MAX_DIMS];
+    int n;
+    if (nargs == 1 && (PyTuple_Check(args[0]) || PyList_Check(args[0]))) {
+        if (PySequence_Fast_GET_SIZE(args[0]) > CT_MAX_DIMS)
+            return PyErr_Format(PyExc_RuntimeError, "meshgrid: too many tensors");
+        n = tensor_seq("meshgrid", args[0], ts);
+    } else {
+        if (nargs > CT_MAX_DIMS) return PyErr_Format(PyExc_RuntimeError, "meshgrid: too many tensors");
+        for (n = 0; n < nargs; n++)
+            if (!(ts[n] = ct_arg_tensor("meshgrid", "tensors", args[n]))) return NULL;
+    }
+    if (n < 0) return NULL;
+    return tuple_of(ct_meshgrid(n, ts, xy, outs), outs);
+}
 
 /* ---- several outputs: split, chunk, unbind ---- */
 
@@ -259,6 +329,33 @@ static PyObject *m_movedim(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return ct_wrap(ct_permute(t, t->ndim, perm));
 }
 
+/* repeat_interleave(repeats, dim=None, *, output_size=None): repeats an int or a 1-element tensor */
+static PyObject *m_repeat_interleave(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"repeats", "dim", "output_size", NULL};
+    PyObject *a[3];
+    int64_t reps, dim = 0;
+    if (ct_parse("repeat_interleave", args, nargs, kwnames, names, 2, a) < 0) return NULL;
+    if (!a[0]) return PyErr_Format(PyExc_TypeError, "repeat_interleave() missing required argument 'repeats'");
+    if (ct_is_tensor(a[0]) && ct_numel(ct_unwrap(a[0])) != 1)
+        return PyErr_Format(PyExc_NotImplementedError, "repeat_interleave with a repeat count per element is not "
+                            "implemented yet");
+    if (ct_is_tensor(a[0])) {
+        ct_tensor *r = ct_unwrap(a[0]);
+        int64_t zero = 0;
+        ct_tensor *s = r->ndim ? ct_reshape(r, 0, &zero) : ct_incref(r);
+        if (!s) return ct_raise();
+        PyObject *w = ct_wrap(s);
+        int rc = w ? ct_arg_int("repeat_interleave", "repeats", w, &reps) : -1;
+        Py_XDECREF(w);
+        if (rc < 0) return NULL;
+    } else if (ct_arg_int("repeat_interleave", "repeats", a[0], &reps) < 0) {
+        return NULL;
+    }
+    bool has_dim = a[1] && a[1] != Py_None;
+    if (has_dim && ct_arg_int("repeat_interleave", "dim", a[1], &dim) < 0) return NULL;
+    return ct_wrap(ct_repeat_interleave(ct_unwrap(self), reps, has_dim, dim));
+}
+
 static PyObject *m_broadcast_to(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     int64_t sizes[CT_MAX_DIMS];
     int n = dims_arg("broadcast_to", "size", args, nargs, kwnames, sizes);
@@ -326,6 +423,7 @@ CT_AS_FN(tril)
 CT_AS_FN(triu)
 CT_AS_FN(movedim)
 CT_AS_FN(broadcast_to)
+CT_AS_FN(repeat_interleave)
 CT_AS_FN(unflatten)
 static PyObject *f_fliplr(PyObject *m, PyObject *arg) { return ct_arg_tensor("fliplr", "input", arg) ? m_fliplr(arg, NULL) : NULL; }
 static PyObject *f_flipud(PyObject *m, PyObject *arg) { return ct_arg_tensor("flipud", "input", arg) ? m_flipud(arg, NULL) : NULL; }
@@ -339,7 +437,7 @@ PyMethodDef ct_shape_ops_methods[] = {
     CT_NOARGS("fliplr", m_fliplr) CT_NOARGS("flipud", m_flipud) CT_ENTRY("roll", m_roll)
     CT_ENTRY("repeat", m_repeat) CT_ENTRY("tile", m_tile) CT_ENTRY("tril", m_tril) CT_ENTRY("triu", m_triu)
     CT_ENTRY("movedim", m_movedim) CT_ENTRY("moveaxis", m_movedim) CT_ENTRY("broadcast_to", m_broadcast_to)
-    CT_ENTRY("unflatten", m_unflatten)
+    CT_ENTRY("unflatten", m_unflatten) CT_ENTRY("repeat_interleave", m_repeat_interleave)
     {NULL},
 };
 
@@ -349,6 +447,8 @@ PyMethodDef ct_shape_ops_functions[] = {
     CT_ENTRY("unbind", f_unbind) CT_ENTRY("flip", f_flip) CT_ONEARG("fliplr", f_fliplr) CT_ONEARG("flipud", f_flipud)
     CT_ENTRY("roll", f_roll) CT_ENTRY("tile", f_tile) CT_ENTRY("tril", f_tril) CT_ENTRY("triu", f_triu)
     CT_ENTRY("movedim", f_movedim) CT_ENTRY("moveaxis", f_movedim) CT_ENTRY("broadcast_to", f_broadcast_to)
-    CT_ENTRY("unflatten", f_unflatten)
+    CT_ENTRY("unflatten", f_unflatten) CT_ENTRY("repeat_interleave", f_repeat_interleave)
+    CT_ENTRY("dstack", f_dstack) CT_ENTRY("column_stack", f_column_stack) CT_ENTRY("row_stack", f_vstack)
+    CT_ENTRY("meshgrid", f_meshgrid)
     {NULL},
 };

@@ -88,6 +88,10 @@ ct_tensor *ct_flip(ct_tensor *t, int ndims, const int64_t *dims);
 ct_tensor *ct_roll(ct_tensor *t, int n, const int64_t *shifts, int ndims, const int64_t *dims);
 ct_tensor *ct_repeat(ct_tensor *t, int n, const int64_t *reps);
 ct_tensor *ct_tri(ct_tensor *t, int64_t diagonal, bool upper);   /* tril (upper false) / triu */
+/* each element repeated `repeats` times along dim (has_dim false: over the flattened tensor) */
+ct_tensor *ct_repeat_interleave(ct_tensor *t, int64_t repeats, bool has_dim, int64_t dim);
+/* grids of n 0-d/1-d tensors (xy: the first two dims swapped), as expanded views */
+int ct_meshgrid(int n, ct_tensor *const *ts, bool xy, ct_tensor **outs);
 
 /* ---- random numbers (ops/random.c) ----
  * gen: the generator to draw from, NULL for the default generator of the
