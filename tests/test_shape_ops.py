@@ -362,3 +362,20 @@ def test_bad_input_more(call, exc, msg):
     with pytest.raises(exc) as info:
         call()
     assert msg in str(info.value)
+
+
+def test_tril_triu_in_place():
+    a = np.arange(12.0).reshape(3, 4)
+    t = torch.tensor(a)
+    assert t.tril_(1) is t
+    assert_close(t, np.tril(a, 1))
+    t = torch.tensor(a)
+    t.t().triu_()   # through a view: the base changes
+    assert_close(t, np.tril(a))
+    x = torch.tensor(a).requires_grad_()
+    y = x * 1.0
+    y.triu_(diagonal=-1)
+    y.sum().backward()
+    assert_close(x.grad, np.triu(np.ones((3, 4)), -1))
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        x.tril_()

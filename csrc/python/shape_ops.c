@@ -288,6 +288,19 @@ static PyObject *tri_call(const char *fname, PyObject *self, PyObject *const *ar
     if (a[0] && ct_arg_int(fname, "diagonal", a[0], &k) < 0) return NULL;
     return ct_wrap(ct_tri(ct_unwrap(self), k, upper));
 }
+/* tril_ / triu_: the result copied back into self (copy_ records the history) */
+static PyObject *tri_inplace(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames, bool upper) {
+    PyObject *r = tri_call(fname, self, args, nargs, kwnames, upper);
+    if (!r) return NULL;
+    int rc = ct_copy_(ct_unwrap(self), ct_unwrap(r));
+    Py_DECREF(r);
+    if (rc < 0) return ct_raise();
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_tril_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return tri_inplace("tril_", s, a, n, k, false); }
+static PyObject *m_triu_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return tri_inplace("triu_", s, a, n, k, true); }
 static PyObject *m_tril(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return tri_call("tril", s, a, n, k, false); }
 static PyObject *m_triu(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return tri_call("triu", s, a, n, k, true); }
 
@@ -436,7 +449,7 @@ PyMethodDef ct_shape_ops_methods[] = {
     CT_ENTRY("split", m_split) CT_ENTRY("chunk", m_chunk) CT_ENTRY("unbind", m_unbind) CT_ENTRY("flip", m_flip)
     CT_NOARGS("fliplr", m_fliplr) CT_NOARGS("flipud", m_flipud) CT_ENTRY("roll", m_roll)
     CT_ENTRY("repeat", m_repeat) CT_ENTRY("tile", m_tile) CT_ENTRY("tril", m_tril) CT_ENTRY("triu", m_triu)
-    CT_ENTRY("movedim", m_movedim) CT_ENTRY("moveaxis", m_movedim) CT_ENTRY("broadcast_to", m_broadcast_to)
+    CT_ENTRY("tril_", m_tril_) CT_ENTRY("triu_", m_triu_) CT_ENTRY("movedim", m_movedim) CT_ENTRY("moveaxis", m_movedim) CT_ENTRY("broadcast_to", m_broadcast_to)
     CT_ENTRY("unflatten", m_unflatten) CT_ENTRY("repeat_interleave", m_repeat_interleave)
     {NULL},
 };
