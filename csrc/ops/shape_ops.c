@@ -1,7 +1,9 @@
-/* Shape ops that copy: cat, stack, flip, roll, repeat, tril/triu; and the
- * multi-output views split, chunk, unbind. Each result is a fresh tensor
- * filled by ct_copy_ from views of the inputs (no kernels of their own), and
- * each op records one autograd node over its inputs (derivatives.c). */
+/* Shape ops that copy: cat, stack, flip, roll, repeat, tril/triu; the
+ * multi-output views split, chunk, unbind; and repeat_interleave, meshgrid
+ * (compositions of recorded views). Each copy is a fresh tensor filled by
+ * ct_copy_ from views of the inputs (no kernels of their own), and each op
+ * records one autograd node over its inputs (derivatives.c); a cat of more
+ * inputs than a node has edges records a tree of cat nodes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
