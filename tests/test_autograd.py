@@ -235,6 +235,31 @@ case("clone", F.clone, In((3, 4)))
 case("contiguous", lambda x: x.contiguous(), In((3, 4), layout="t"))
 case("contiguous", lambda x: x.contiguous() * 1.0, In((3, 4)))
 
+# ---- shape ops that copy (cat: more inputs than a node's edges become a tree of nodes)
+case("cat", lambda a, b: torch.cat([a, b], 1), In((3, 2), layout="t"), In((3, 4), layout="s"))
+case("cat", lambda a, b, c: torch.cat((a, b, c, a, b)), In((2, 3)), In((1, 3), layout="s"), In((2, 3), layout="t"))
+case("cat", lambda a: torch.cat([torch.zeros(0, dtype=F64), a, a], -1), In((2, 3), layout="s"))
+case("stack", lambda a, b: torch.stack([a, b], 1), In((3, 4), layout="t"), In((3, 4)))
+case("stack", lambda a: torch.stack((a, a * 2, a, a)), In((4,), layout="s"))
+case("split", lambda x: x.split(2, 1)[1], In((3, 5), layout="t"))
+case("split", lambda x: torch.split(x, [1, 3], dim=0)[1] * 2 + torch.split(x, [1, 3])[0], In((4, 2), layout="s"))
+case("chunk", lambda x: x.chunk(3, -1)[1], In((2, 7), layout="t"))
+case("unbind", lambda x: x.unbind(1)[2], In((3, 4), layout="s"))
+case("unbind", lambda x: torch.unbind(x)[0] * torch.unbind(x)[1], In((2, 3)))
+case("flip", lambda x: x.flip(0, 1), In((3, 4), layout="t"))
+case("flip", lambda x: torch.flip(x, [-1]), In((2, 3, 4), layout="s"))
+case("flip", lambda x: torch.fliplr(x), In((3, 4)))
+case("roll", lambda x: x.roll(1, 1), In((3, 4), layout="t"))
+case("roll", lambda x: torch.roll(x, (-1, 2), (0, 1)), In((3, 4), layout="s"))
+case("roll", lambda x: x.roll(5), In((3, 4)))
+case("repeat", lambda x: x.repeat(2, 3), In((3, 4), layout="t"))
+case("repeat", lambda x: x.repeat(2, 1, 2), In((4,), layout="s"))
+case("repeat", lambda x: torch.tile(x, (2,)), In((2, 3)))
+case("tril", lambda x: x.tril(), In((4, 4), layout="t"))
+case("tril", lambda x: torch.tril(x, -1), In((2, 3, 4), layout="s"))
+case("triu", lambda x: x.triu(1), In((3, 5), layout="t"))
+case("triu", lambda x: torch.triu(x, diagonal=-1), In((4, 3)))
+
 # ---- the matmul family
 case("mm", F.mm, In((3, 4), layout="t"), In((4, 5), layout="s"))
 case("mm", lambda a, b: a.mm(b), In((1, 4)), In((4, 1)))
@@ -294,7 +319,8 @@ def test_zero_gradient_ops(c):
 GRADGRAD = ["exp", "log", "sqrt", "tanh", "sigmoid", "sin", "reciprocal", "square", "mul-1", "div-1", "pow", "pow-3",
             "atan2", "hypot", "addcmul", "addcdiv", "lerp", "where", "sum-1", "mean-1", "prod", "prod-1", "amax",
             "cumsum", "view-1", "transpose-1", "permute", "expand-1", "select", "slice-1", "squeeze",
-            "mm", "bmm", "matmul-1", "matmul-3", "addmm-1"]
+            "mm", "bmm", "matmul-1", "matmul-3", "addmm-1", "cat-1", "stack", "split-1", "unbind-1", "flip-1", "roll-1",
+            "repeat", "tril-1"]
 
 
 @pytest.mark.parametrize("cid", GRADGRAD)

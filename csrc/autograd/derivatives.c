@@ -400,6 +400,41 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         if (n->next[2].node) gi[2] = muls(ar, K(ar->fail ? NULL : ct_mm(K(ct_transpose(a, 0, 1)), g)), alpha);
         break;
     }
+    case CT_NODE_CAT: { /* ints: {dim, sizes along dim (-1: a skipped empty input)}: slices of g */
+        int64_t at = 0;
+        for (int i = 0; i < n->nnext; i++) {
+            int64_t len = n->ints[1 + i];
+            if (!n->next[i].node) {
+                at += len < 0 ? 0 : len;
+                continue;
+            }
+            gi[i] = len < 0 ? K(ct_full(1, n->in_shape[i].sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)))
+                            : K(ar->fail ? NULL : ct_narrow(g, n->ints[0], at, len));
+            at += len < 0 ? 0 : len;
+        }
+        break;
+    }
+    case CT_NODE_FLIP: gi[0] = K(ar->fail ? NULL : ct_flip(g, n->nints, n->ints)); break;
+    case CT_NODE_ROLL: { /* roll back: the shifts negated */
+        int nd = (int)n->ints[0], ns = nd ? nd : 1;
+        int64_t back[CT_MAX_DIMS];
+        for (int i = 0; i < ns; i++) back[i] = -n->ints[1 + i];
+        gi[0] = K(ar->fail ? NULL : ct_roll(g, ns, back, nd, n->ints + 1 + ns));
+        break;
+    }
+    case CT_NODE_REPEAT: { /* g as (r0, s0, r1, s1, ...) summed over the r's */
+        int64_t blk[CT_MAX_DIMS], dims[CT_MAX_DIMS];
+        int lead = n->nints - in->ndim;
+        for (int i = 0; i < n->nints; i++) {
+            blk[2 * i] = n->ints[i];
+            blk[2 * i + 1] = i < lead ? 1 : in->sizes[i - lead];
+            dims[i] = 2 * i;
+        }
+        ct_tensor *b = K(ar->fail ? NULL : ct_reshape(g, 2 * n->nints, blk));
+        gi[0] = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, b, n->nints, dims, false, CT_UNDEFINED));
+        break;
+    }
+    case CT_NODE_TRI: gi[0] = K(ar->fail ? NULL : ct_tri(g, n->ints[0], n->ints[1] != 0)); break;
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -511,7 +546,8 @@ int ct_differentiable_ops(const char **names, int max) {
     static const char *const structural[] = {
         "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "cumprod", "norm", "view", "reshape",
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
-        "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", NULL};
+        "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
+        "roll", "repeat", "tril", "triu", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

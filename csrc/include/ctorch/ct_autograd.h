@@ -36,6 +36,11 @@ enum {
     CT_NODE_COPY,                      /* copy_ of a tensor into another (CopyBackwards) */
     CT_NODE_COPYSLICES,                /* a base after an in-place write into one of its views */
     CT_NODE_VIEW_OF,                   /* that view, read back from the rewritten base */
+    CT_NODE_CAT,                       /* ints: {dim, size of each input along dim (-1: skipped)} */
+    CT_NODE_FLIP,                      /* ints: the flipped dims */
+    CT_NODE_ROLL,                      /* ints: {n, shifts[n], dims[n]} */
+    CT_NODE_REPEAT,                    /* ints: the repeats (as many as the output's dims) */
+    CT_NODE_TRI,                       /* ints: {diagonal, upper} */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -75,6 +75,24 @@ ct_tensor *ct_mv(ct_tensor *a, ct_tensor *v);
 ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b);
 ct_tensor *ct_addmm(ct_tensor *input, ct_tensor *a, ct_tensor *b, ct_scalar beta, ct_scalar alpha);
 
+/* ---- shape ops (ops/shape_ops.c): copies assembled from views ----
+ * Multi-output ops (split, chunk, unbind) write n new references into outs
+ * (at most max) and return their count, or -1. */
+ct_tensor *ct_cat(int n, ct_tensor *const *ts, int64_t dim);
+ct_tensor *ct_stack(int n, ct_tensor *const *ts, int64_t dim);
+int ct_split_sizes(ct_tensor *t, int n, const int64_t *sizes, int64_t dim, ct_tensor **outs);
+int ct_split(ct_tensor *t, int64_t size, int64_t dim, ct_tensor **outs, int max);
+int ct_chunk(ct_tensor *t, int64_t chunks, int64_t dim, ct_tensor **outs, int max);
+int ct_unbind(ct_tensor *t, int64_t dim, ct_tensor **outs, int max);
+ct_tensor *ct_flip(ct_tensor *t, int ndims, const int64_t *dims);
+ct_tensor *ct_roll(ct_tensor *t, int n, const int64_t *shifts, int ndims, const int64_t *dims);
+ct_tensor *ct_repeat(ct_tensor *t, int n, const int64_t *reps);
+ct_tensor *ct_tri(ct_tensor *t, int64_t diagonal, bool upper);   /* tril (upper false) / triu */
+/* each element repeated `repeats` times along dim (has_dim false: over the flattened tensor) */
+ct_tensor *ct_repeat_interleave(ct_tensor *t, int64_t repeats, bool has_dim, int64_t dim);
+/* grids of n 0-d/1-d tensors (xy: the first two dims swapped), as expanded views */
+int ct_meshgrid(int n, ct_tensor *const *ts, bool xy, ct_tensor **outs);
+
 /* ---- random numbers (ops/random.c) ----
  * gen: the generator to draw from, NULL for the default generator of the
  * tensor's device. Fills work in place and follow PyTorch's argument checks. */
