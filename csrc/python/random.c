@@ -276,7 +276,7 @@ static PyObject *filled(ct_tensor *t, int rc, const factory_opts *o) {
         Py_INCREF(o->out);
         return o->out;
     }
-    return ct_wrap(t);
+    return factory_result(t, o);   /* requires_grad= */
 }
 
 /* rand / randn(*size, generator=None, out=None, dtype=None, device=None, ...) */
