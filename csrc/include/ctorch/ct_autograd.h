@@ -36,6 +36,8 @@ enum {
     CT_NODE_COPY,                      /* copy_ of a tensor into another (CopyBackwards) */
     CT_NODE_COPYSLICES,                /* a base after an in-place write into one of its views */
     CT_NODE_VIEW_OF,                   /* that view, read back from the rewritten base */
+    CT_NODE_GATHER,                    /* gather, index_select: ints {dim}; saved: the int64 index */
+    CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -1,0 +1,94 @@
+/* Gather and scatter along one dim: the kernels behind gather, index_select,
+ * scatter, scatter_add, index_add_ and advanced indexing (ops/index.c checks
+ * shapes and dtypes). Every index value is checked before any memory is
+ * touched, so a bad index never reads or writes outside a tensor. */
+#include <string.h>
+
+#include "ct_kernels.h"
+
+/* The walk over the index tensor I: A is walked alongside (the gather's
+ * output, the scatter's source), T is addressed by the index value along dim.
+ * Offsets are in elements; body sees pa and pt (char *). */
+#define CT_INDEX_WALK(A, I, T, dim, body)                                                        \
+    do {                                                                                         \
+        int nd_ = (I)->ndim, isz_ = ct_itemsize((A)->dtype);                                     \
+        int64_t c_[CT_MAX_DIMS] = {0}, oa_ = 0, oi_ = 0, ot_ = 0, n_ = ct_numel(I);             \
+        const int64_t *ix_ = (const int64_t *)ct_data(I);                                        \
+        char *ba_ = ct_data(A), *bt_ = ct_data(T);                                               \
+        for (int64_t k_ = 0; k_ < n_; k_++) {                                                    \
+            char *pa = ba_ + oa_ * isz_;                                                         \
+            char *pt = bt_ + (ot_ + ix_[oi_] * (T)->strides[dim]) * isz_;                        \
+            body;                                                                                \
+            for (int d_ = nd_ - 1; d_ >= 0; d_--) {                                              \
+                int64_t st_ = d_ == (dim) ? 0 : (T)->strides[d_];                                \
+                if (++c_[d_] < (I)->sizes[d_]) {                                                 \
+                    oa_ += (A)->strides[d_], oi_ += (I)->strides[d_], ot_ += st_;                \
+                    break;                                                                       \
+                }                                                                                \
+                oa_ -= (c_[d_] - 1) * (A)->strides[d_], oi_ -= (c_[d_] - 1) * (I)->strides[d_];  \
+                ot_ -= (c_[d_] - 1) * st_, c_[d_] = 0;                                           \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
+
+/* every index value within [0, size of T along dim) */
+static int check_bounds(const ct_tensor *I, const ct_tensor *T, int dim) {
+    int64_t size = T->sizes[dim], n = ct_numel(I), c[CT_MAX_DIMS] = {0}, off = 0;
+    const int64_t *ix = (const int64_t *)ct_data(I);
+    for (int64_t k = 0; k < n; k++) {
+        if (ix[off] < 0 || ix[off] >= size)
+            return ct_error(CT_ERR_INDEX, "index %lld is out of bounds for dimension %d with size %lld",
+                            (long long)ix[off], dim, (long long)size);
+        for (int d = I->ndim - 1; d >= 0; d--) {
+            if (++c[d] < I->sizes[d]) {
+                off += I->strides[d];
+                break;
+            }
+            off -= (c[d] - 1) * I->strides[d], c[d] = 0;
+        }
+    }
+    return 0;
+}
+
+/* copy one element of isz bytes */
+static inline void copy_elem(char *dst, const char *src, int isz) {
+    switch (isz) {
+    case 1: *dst = *src; break;
+    case 2: memcpy(dst, src, 2); break;
+    case 4: memcpy(dst, src, 4); break;
+    default: memcpy(dst, src, 8); break;
+    }
+}
+
+/* tensors = {out, self, index}; ints = {dim}: out[p] = self[p with p[dim] = index[p]] */
+int ct_cpu_gather(const ct_kernel_args *args) {
+    ct_tensor *out = args->tensors[0], *self = args->tensors[1], *index = args->tensors[2];
+    int dim = (int)args->ints[0];
+    if (check_bounds(index, self, dim) < 0) return -1;
+    int isz = ct_itemsize(out->dtype);
+    CT_INDEX_WALK(out, index, self, dim, copy_elem(pa, pt, isz));
+    return 0;
+}
+
+/* tensors = {self, index, src}; ints = {dim, accumulate}: self[p with p[dim] = index[p]] (+)= src[p] */
+int ct_cpu_scatter(const ct_kernel_args *args) {
+    ct_tensor *self = args->tensors[0], *index = args->tensors[1], *src = args->tensors[2];
+    int dim = (int)args->ints[0];
+    if (check_bounds(index, self, dim) < 0) return -1;
+    if (!args->ints[1]) {
+        int isz = ct_itemsize(self->dtype);
+        CT_INDEX_WALK(src, index, self, dim, copy_elem(pt, pa, isz));
+        return 0;
+    }
+    switch (self->dtype) {
+#define CT_ADD_CASE(E, T, C, m, _)                                                                        \
+    case CT_##E:                                                                                          \
+        CT_INDEX_WALK(src, index, self, dim,                                                              \
+                      CT_STORE_##E((T *)pt, (C)(CT_LOAD_##E((T *)pt) + CT_LOAD_##E((const T *)pa))));    \
+        break;
+        CT_DTYPES_ALL(CT_ADD_CASE, _)
+#undef CT_ADD_CASE
+    default: return ct_error(CT_ERR_RUNTIME, "scatter_add: unsupported dtype");
+    }
+    return 0;
+}
