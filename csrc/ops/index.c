@@ -375,6 +375,10 @@ int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, 
     if (ct_record_needed(2, both))
         return ct_error(CT_ERR_NOTIMPL, "advanced index assignment with autograd is not supported yet");
     if (ct_inplace_check(v) < 0) return -1;
+    if (values->dtype != v->dtype)
+        return ct_error(CT_ERR_RUNTIME, "Index put requires the source and destination dtypes match, got %s for the "
+                        "destination and %s for the source.", ct_dtype_infos[v->dtype].legacy,
+                        ct_dtype_infos[values->dtype].legacy);
     ct_tensor *lin = linear_of(v, k, dims, idx);
     if (!lin) return -1;
     int nr = 0, nb = lin->ndim, rc = -1, pos = index_position(k, dims);
