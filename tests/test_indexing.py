@@ -244,3 +244,41 @@ def test_out_of_range_write_raises():
         t.scatter_(0, torch.tensor([1, 7]), 5.0)
     if not REFERENCE:  # ctorch checks every index before writing (PyTorch may write part)
         assert_close(t, np.arange(4.0, dtype=np.float32))
+
+
+def test_index_put_accumulate_and_index_fill_copy_take():
+    t = torch.zeros(2, 3)
+    t.index_put_((torch.tensor([0, 0, 1]), torch.tensor([1, 1, 2])), torch.tensor([1.0, 2.0, 3.0]), accumulate=True)
+    assert_close(t, np.array([[0, 3, 0], [0, 0, 3]], np.float32))
+    r = t.index_put((torch.tensor([1]),), torch.tensor(5.0))
+    assert_close(r, np.array([[0, 3, 0], [5, 5, 5]], np.float32))
+    assert_close(t, np.array([[0, 3, 0], [0, 0, 3]], np.float32))
+    a = np.arange(6.0).reshape(2, 3)
+    f = torch.tensor(a).index_fill(1, torch.tensor([0, 2]), -1.0)
+    assert_close(f, np.array([[-1, 1, -1], [-1, 4, -1]], np.float64))
+    c = torch.zeros(3, 2, dtype=torch.float64)
+    c.index_copy_(0, torch.tensor([2, 0]), torch.tensor(a[:, :2]))
+    assert_close(c, np.array([[3, 4], [0, 0], [0, 1]], np.float64))
+    assert_close(noncontig(a).take(torch.tensor([[5, 0], [-1, 2]])), np.take(a, [[5, 0], [-1, 2]]))
+
+
+BAD_MORE = [
+    (lambda: torch.zeros(2, 3).take(torch.tensor([9])), IndexError,
+     "out of range: tried to access index 9 on a tensor of 6 elements."),
+    (lambda: torch.zeros(2, 3).take(torch.tensor([1]).int()), RuntimeError, "take(): Expected a long tensor for index"),
+    (lambda: torch.zeros(2, 3).index_fill(1, torch.tensor([[1]]), 1.0), RuntimeError, "Index has to be a vector/scalar"),
+    (lambda: torch.zeros(2, 3).index_fill(1, torch.tensor([5]), 1.0), IndexError,
+     "index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([5]), torch.ones(2, 1)), IndexError,
+     "index_copy_(): index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([[1]]), torch.ones(2, 1)), IndexError,
+     "index_copy_(): Index should have dimension 1 or 0 (got 2)"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(BAD_MORE)))
+def test_more_bad_inputs(k):
+    fn, cls, msg = BAD_MORE[k]
+    with pytest.raises(cls) as e:
+        fn()
+    assert msg in str(e.value)

@@ -15,12 +15,13 @@ static ct_tensor *long_index(const char *op, ct_tensor *index) {
     return ct_to_dtype(index, CT_INT64, false);
 }
 
-/* the pending IndexError of a kernel raised as RuntimeError (gather and scatter's class) */
-static void index_error_as_runtime(void) {
+/* the pending out-of-bounds IndexError of a kernel raised as `code` with a prefix
+ * (gather and scatter raise RuntimeError; index_copy_ names itself) */
+static void index_error_as(ct_status code, const char *prefix) {
     if (ct_last_error() != CT_ERR_INDEX) return;
     char msg[512];
     snprintf(msg, sizeof msg, "%s", ct_last_error_message());
-    ct_error(CT_ERR_RUNTIME, "%s", msg);
+    ct_error(code, "%s%s", prefix, msg);
 }
 
 /* t itself, or a 0-dim t seen as 1-D of size 1 (the kernels want a dim) */
@@ -99,7 +100,7 @@ ct_tensor *ct_gather(ct_tensor *self, int64_t dim, ct_tensor *index) {
     ct_tensor *out = check_sizes("gather", self, d, idx, NULL) < 0 ? NULL : gather_values(self, d, idx);
     out = recorded(out, CT_NODE_GATHER, "GatherBackward0", 1, &self, idx, d, 0);
     ct_decref(idx);
-    if (!out) index_error_as_runtime();
+    if (!out) index_error_as(CT_ERR_RUNTIME, "");
     return out;
 }
 
@@ -144,8 +145,8 @@ ct_tensor *ct_index_select(ct_tensor *self, int64_t dim, ct_tensor *index) {
 
 /* scatter of src (same dtype as self, or a 0-dim value broadcast over index)
  * into self (inplace) or a copy of it; accumulate: add instead of write */
-ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value, bool accumulate,
-                      bool inplace) {
+static ct_tensor *scatter_impl(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                               bool accumulate, bool inplace, ct_status oob, const char *prefix) {
     const char *op = accumulate ? "scatter_add" : "scatter";
     int64_t d;
     if (ct_wrap_dim(dim, self->ndim, &d) < 0) return NULL;
@@ -171,7 +172,7 @@ ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor 
     if (out && run_kernel(CT_OP_scatter, out, idx, s, d, accumulate) < 0) {
         ct_decref(out);
         out = NULL;
-        index_error_as_runtime();
+        index_error_as(oob, prefix);
     }
     if (out) ct_bump_version(out);
     ct_tensor *inputs[2] = {self, is_value ? NULL : src};
@@ -184,6 +185,11 @@ ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor 
     ct_xdecref(s);
     ct_decref(idx);
     return out;
+}
+
+ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value, bool accumulate,
+                      bool inplace) {
+    return scatter_impl(self, dim, index, src, is_value, accumulate, inplace, CT_ERR_RUNTIME, "");
 }
 
 ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *source, ct_scalar alpha,
@@ -213,6 +219,54 @@ ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tenso
     if (out && out->grad_fn && out->grad_fn->kind == CT_NODE_SCATTER) out->grad_fn->name = "IndexAddBackward0";
     ct_xdecref(src);
     ct_decref(e);
+    return out;
+}
+
+/* index_fill (a 0-dim value) and index_copy (a source): a scatter along dim at a 1-D index */
+ct_tensor *ct_index_fill_copy(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                              bool inplace) {
+    const char *op = is_value ? "index_fill_" : "index_copy_";
+    int64_t d;
+    if (ct_wrap_dim(dim, self->ndim, &d) < 0) return NULL;
+    if (index->ndim > 1)
+        return is_value ? ct_error_null(CT_ERR_RUNTIME, "Index has to be a vector/scalar")
+                        : ct_error_null(CT_ERR_INDEX, "%s(): Index should have dimension 1 or 0 (got %d)", op,
+                                        index->ndim);
+    if (!is_value && src->ndim != self->ndim)
+        return ct_error_null(CT_ERR_INDEX, "index_copy_(): When source and destination are not scalars, their "
+                             "dimensionality must match. Source dimensionality (%d), destination dimensionality (%d)",
+                             src->ndim, self->ndim);
+    ct_tensor *idx = long_index(op, index);
+    ct_tensor *e = idx ? expand_along(idx, d, is_value ? self : src) : NULL;
+    ct_xdecref(idx);
+    if (!e) return NULL;
+    ct_tensor *out = scatter_impl(self, d, e, src, is_value, false, inplace, CT_ERR_INDEX, is_value ? "" : "index_copy_(): ");
+    if (out && out->grad_fn && out->grad_fn->kind == CT_NODE_SCATTER)
+        out->grad_fn->name = is_value ? "IndexFillBackward0" : "IndexCopyBackward0";
+    ct_decref(e);
+    return out;
+}
+
+/* take(index): the elements of t at flat positions (negative ones wrapped), shaped like index */
+ct_tensor *ct_take(ct_tensor *t, ct_tensor *index) {
+    if (index->dtype != CT_INT64)
+        return ct_error_null(CT_ERR_RUNTIME, "take(): Expected a long tensor for index, but got %s",
+                             ct_dtype_infos[index->dtype].legacy);
+    int64_t all = -1, n = ct_numel(t);
+    int dim0 = 0;
+    ct_tensor *flat = ct_reshape(t, 1, &all);
+    ct_tensor *lin = flat ? ct_index_linear(1, &index, &n, &dim0) : NULL;
+    if (!lin && ct_last_error() == CT_ERR_INDEX) {   /* PyTorch's wording for take */
+        long long v = 0, size = 0;
+        int dd = 0;
+        sscanf(ct_last_error_message(), "index %lld is out of bounds for dimension %d with size %lld", &v, &dd, &size);
+        ct_error(CT_ERR_INDEX, "out of range: tried to access index %lld on a tensor of %lld elements.", v, size);
+    }
+    ct_tensor *l1 = lin ? ct_reshape(lin, 1, &all) : NULL;
+    ct_tensor *sel = l1 ? ct_index_select(flat, 0, l1) : NULL;
+    ct_tensor *out = sel ? ct_reshape(sel, index->ndim, index->sizes) : NULL;
+    ct_tensor *tmp[4] = {flat, lin, l1, sel};
+    for (int i = 0; i < 4; i++) ct_xdecref(tmp[i]);
     return out;
 }
 

@@ -1,5 +1,6 @@
 /* Index ops for Python: gather, index_select, scatter(_), scatter_add(_),
- * index_add(_), masked_fill(_), masked_select, nonzero. */
+ * index_add(_), index_fill(_), index_copy(_), take, masked_fill(_),
+ * masked_select, nonzero (index_put_ and t[...] live in shape.c). */
 #include "ct_python.h"
 #include "ctorch/ct_autograd.h"
 
@@ -94,6 +95,47 @@ static PyObject *index_add_call(const char *fname, PyObject *self, PyObject *con
 }
 static PyObject *m_index_add(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_add_call("index_add", s, a, n, k, false); }
 static PyObject *m_index_add_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_add_call("index_add_", s, a, n, k, true); }
+
+/* index_fill(dim, index, value) and index_copy(dim, index, source), in place or not */
+static PyObject *fill_copy_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kw, bool is_value, bool inplace) {
+    static const char *const fill_names[] = {"dim", "index", "value", NULL};
+    static const char *const copy_names[] = {"dim", "index", "source", NULL};
+    PyObject *a[3];
+    int64_t dim;
+    ct_tensor *index, *src;
+    if (ct_parse(fname, args, nargs, kw, is_value ? fill_names : copy_names, 3, a) < 0 ||
+        dim_index(fname, a, &dim, &index) < 0)
+        return NULL;
+    if (!a[2]) return PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, is_value ? "value" : "source");
+    if (is_value) {
+        if (!(src = ct_operand(a[2]))) return PyErr_Occurred() ? NULL : ct_raise();
+    } else {
+        if (!ct_arg_tensor(fname, "source", a[2])) return NULL;
+        src = ct_incref(ct_unwrap(a[2]));
+    }
+    ct_tensor *r = ct_index_fill_copy(ct_unwrap(self), dim, index, src, is_value, inplace);
+    ct_decref(src);
+    if (!r) return ct_raise();
+    if (inplace) {
+        ct_decref(r);
+        Py_INCREF(self);
+        return self;
+    }
+    return ct_wrap(r);
+}
+static PyObject *m_index_fill(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return fill_copy_call("index_fill", s, a, n, k, true, false); }
+static PyObject *m_index_fill_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return fill_copy_call("index_fill_", s, a, n, k, true, true); }
+static PyObject *m_index_copy(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return fill_copy_call("index_copy", s, a, n, k, false, false); }
+static PyObject *m_index_copy_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return fill_copy_call("index_copy_", s, a, n, k, false, true); }
+
+static PyObject *m_take(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw) {
+    static const char *const names[] = {"index", NULL};
+    PyObject *a[1];
+    if (ct_parse("take", args, nargs, kw, names, 1, a) < 0) return NULL;
+    ct_tensor *index = ct_arg_tensor("take", "index", a[0]);
+    return index ? ct_wrap(ct_take(ct_unwrap(self), index)) : NULL;
+}
 
 /* masked_fill(mask, value): where(mask, value, self), the value cast to self's dtype */
 static PyObject *masked_fill_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw, bool inplace) {
@@ -191,6 +233,9 @@ CT_INDEX_FN(index_add)
 CT_INDEX_FN(masked_fill)
 CT_INDEX_FN(masked_select)
 CT_INDEX_FN(nonzero)
+CT_INDEX_FN(index_fill)
+CT_INDEX_FN(index_copy)
+CT_INDEX_FN(take)
 
 #define CT_ENTRY(name, fn) {name, CT_FASTCALL(fn), NULL},
 PyMethodDef ct_index_methods[] = {
@@ -198,13 +243,15 @@ PyMethodDef ct_index_methods[] = {
     CT_ENTRY("scatter_", m_scatter_) CT_ENTRY("scatter_add", m_scatter_add) CT_ENTRY("scatter_add_", m_scatter_add_)
     CT_ENTRY("index_add", m_index_add) CT_ENTRY("index_add_", m_index_add_) CT_ENTRY("masked_fill", m_masked_fill)
     CT_ENTRY("masked_fill_", m_masked_fill_) CT_ENTRY("masked_select", m_masked_select)
-    CT_ENTRY("nonzero", m_nonzero)
+    CT_ENTRY("nonzero", m_nonzero) CT_ENTRY("index_fill", m_index_fill) CT_ENTRY("index_fill_", m_index_fill_)
+    CT_ENTRY("index_copy", m_index_copy) CT_ENTRY("index_copy_", m_index_copy_) CT_ENTRY("take", m_take)
     {NULL},
 };
 
 PyMethodDef ct_index_functions[] = {
     CT_ENTRY("gather", f_gather) CT_ENTRY("index_select", f_index_select) CT_ENTRY("scatter", f_scatter)
     CT_ENTRY("scatter_add", f_scatter_add) CT_ENTRY("index_add", f_index_add) CT_ENTRY("masked_fill", f_masked_fill)
-    CT_ENTRY("masked_select", f_masked_select) CT_ENTRY("nonzero", f_nonzero)
+    CT_ENTRY("masked_select", f_masked_select) CT_ENTRY("nonzero", f_nonzero) CT_ENTRY("index_fill", f_index_fill)
+    CT_ENTRY("index_copy", f_index_copy) CT_ENTRY("take", f_take)
     {NULL},
 };

@@ -483,6 +483,41 @@ static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
     return 0;
 }
 
+/* index_put(_)(indices, values, accumulate=False): self[indices] = values, or += with accumulate */
+static PyObject *index_put_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kw, bool inplace) {
+    static const char *const names[] = {"indices", "values", "accumulate", NULL};
+    PyObject *a[3];
+    bool accumulate;
+    if (ct_parse(fname, args, nargs, kw, names, 3, a) < 0 || ct_arg_bool(fname, "accumulate", a[2], false, &accumulate) < 0)
+        return NULL;
+    if (!a[0] || !(PyTuple_Check(a[0]) || PyList_Check(a[0])))
+        return PyErr_Format(PyExc_TypeError, "%s(): argument 'indices' must be tuple of Tensors", fname);
+    ct_tensor *values = ct_arg_tensor(fname, "values", a[1]);
+    if (!values) return NULL;
+    PyObject *key = PySequence_Tuple(a[0]);
+    if (!key) return NULL;
+    ct_tensor *t = ct_unwrap(self), *target = inplace ? ct_incref(t) : ct_clone(t);
+    index_list idx;
+    ct_tensor *view = target ? apply_index(target, key, &idx) : NULL;
+    Py_DECREF(key);
+    int rc = -1;
+    if (view && idx.k) rc = ct_index_write(view, idx.k, idx.dims, idx.idx, values, accumulate);
+    else if (view) rc = ct_copy_(view, values);
+    if (view) index_list_clear(&idx);
+    ct_xdecref(view);
+    if (rc < 0) {
+        ct_xdecref(target);
+        return PyErr_Occurred() ? NULL : ct_raise();
+    }
+    if (!inplace) return ct_wrap(target);
+    ct_decref(target);
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_index_put_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_put_call("index_put_", s, a, n, k, true); }
+static PyObject *m_index_put(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_put_call("index_put", s, a, n, k, false); }
+
 PyMappingMethods ct_tensor_as_mapping = {
     .mp_length = NULL,
     .mp_subscript = tensor_getitem,
@@ -505,6 +540,7 @@ PyMethodDef ct_shape_methods[] = {
     CT_NOARGS("t", m_t) CT_NOARGS("t_", m_t_) CT_ENTRY("narrow", m_narrow) CT_ENTRY("select", m_select)
     CT_ENTRY("unsqueeze", m_unsqueeze) CT_ENTRY("flatten", m_flatten) CT_NOARGS("ravel", m_ravel)
     CT_ENTRY("squeeze", m_squeeze) CT_ENTRY("contiguous", m_contiguous)
+    CT_ENTRY("index_put_", m_index_put_) CT_ENTRY("index_put", m_index_put)
     {NULL},
 };
 

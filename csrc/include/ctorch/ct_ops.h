@@ -104,6 +104,10 @@ ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor 
                       bool inplace);
 ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *source, ct_scalar alpha,
                         bool inplace);
+/* index_fill (is_value: src a 0-dim value) and index_copy (src the source) along dim at a 1-D index */
+ct_tensor *ct_index_fill_copy(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                              bool inplace);
+ct_tensor *ct_take(ct_tensor *t, ct_tensor *index);
 ct_tensor *ct_nonzero(ct_tensor *t);   /* [count, ndim] int64 */
 /* advanced indexing: the broadcast int64 indices into dims of sizes[], merged into one linear index */
 ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, const int *dims);
