@@ -282,3 +282,29 @@ def test_more_bad_inputs(k):
     with pytest.raises(cls) as e:
         fn()
     assert msg in str(e.value)
+
+
+def _put_rows(x, v):
+    y = x * 1
+    y[torch.tensor([2, 0])] = v
+    return y
+
+
+def _put_cols(x, v):
+    y = x * 2
+    y[:, [1, 3]] = v
+    return (y * y).sum()
+
+
+def _put_mask(x):
+    y = x.clone()
+    y[y.detach() > 0] = 0.0
+    return y
+
+
+@pytest.mark.parametrize("fn,shapes", [(_put_rows, [(3, 4), (2, 4)]), (_put_cols, [(3, 4), (3, 2)]),
+                                       (_put_mask, [(3, 4)])])
+def test_advanced_write_gradients(fn, shapes):
+    rng = np.random.default_rng(3)
+    ins = tuple(torch.tensor(rng.standard_normal(s)).requires_grad_() for s in shapes)
+    assert torch.autograd.gradcheck(fn, ins)

@@ -426,8 +426,7 @@ ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const 
 
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate) {
     ct_tensor *both[2] = {v, values};
-    if (ct_record_needed(2, both))
-        return ct_error(CT_ERR_NOTIMPL, "advanced index assignment with autograd is not supported yet");
+    bool record = ct_record_needed(2, both);
     if (ct_inplace_check(v) < 0) return -1;
     if (values->dtype != v->dtype)
         return ct_error(CT_ERR_RUNTIME, "Index put requires the source and destination dtypes match, got %s for the "
@@ -437,8 +436,13 @@ int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, 
     if (!lin) return -1;
     int nr = 0, nb = lin->ndim, rc = -1, pos = index_position(k, dims);
     bool grad = ct_grad_enabled();
-    ct_set_grad_enabled(false);   /* the write is not recorded (yet) */
+    ct_set_grad_enabled(record);   /* recorded: a scatter into a view of v (CopySlices on its base) */
     ct_tensor *pv = NULL, *m = merge_indexed(v, k, dims, &nr, &pv);
+    if (record && m && m->storage != v->storage) {
+        ct_decref(m);
+        m = ct_error_null(CT_ERR_NOTIMPL, "advanced index assignment with autograd into this layout is not supported "
+                          "yet");
+    }
     int64_t shape[CT_MAX_DIMS], flat[CT_MAX_DIMS];
     ct_tensor *vals = NULL, *e = NULL, *idx1 = NULL, *ve = NULL, *vp = NULL;
     if (m && nb + nr <= CT_MAX_DIMS) {
