@@ -308,3 +308,18 @@ def test_advanced_write_gradients(fn, shapes):
     rng = np.random.default_rng(3)
     ins = tuple(torch.tensor(rng.standard_normal(s)).requires_grad_() for s in shapes)
     assert torch.autograd.gradcheck(fn, ins)
+
+
+@pytest.mark.parametrize("fn,name", [
+    (lambda x: x[[0, 1]], "IndexBackward0"), (lambda x: x[:, [0]], "IndexBackward0"),
+    (lambda x: x[x > 0], "IndexBackward0"), (lambda x: x.masked_fill(x > 0, 1.0), "MaskedFillBackward0"),
+    (lambda x: x.masked_select(x > 0), "MaskedSelectBackward0"), (lambda x: x.take(torch.tensor([1])), "TakeBackward0"),
+    (lambda x: x.index_fill(0, torch.tensor([1]), 2.0), "IndexFillBackward0"),
+    (lambda x: x.gather(0, torch.tensor([[1]])), "GatherBackward0"),
+    (lambda x: x.index_select(0, torch.tensor([1])), "IndexSelectBackward0"),
+    (lambda x: x.scatter(0, torch.tensor([[1]]), 2.0), "ScatterBackward1"),
+    (lambda x: x.index_add(0, torch.tensor([1]), x[:1]), "IndexAddBackward0"),
+])
+def test_grad_fn_names(fn, name):
+    x = torch.tensor(arr((3, 4))).requires_grad_()
+    assert type(fn(x).grad_fn).__name__ == name

@@ -24,6 +24,12 @@ static void index_error_as(ct_status code, const char *prefix) {
     ct_error(code, "%s%s", prefix, msg);
 }
 
+/* an op made of several recorded steps shows PyTorch's name on its last node */
+ct_tensor *ct_rename_grad_fn(ct_tensor *out, const ct_tensor *in, const char *name) {
+    if (out && ct_grad_enabled() && out->grad_fn && out->grad_fn != in->grad_fn) out->grad_fn->name = name;
+    return out;
+}
+
 /* t itself, or a 0-dim t seen as 1-D of size 1 (the kernels want a dim) */
 static ct_tensor *at_least_1d(ct_tensor *t) {
     if (t->ndim > 0) return ct_incref(t);
@@ -267,7 +273,7 @@ ct_tensor *ct_take(ct_tensor *t, ct_tensor *index) {
     ct_tensor *out = sel ? ct_reshape(sel, index->ndim, index->sizes) : NULL;
     ct_tensor *tmp[4] = {flat, lin, l1, sel};
     for (int i = 0; i < 4; i++) ct_xdecref(tmp[i]);
-    return out;
+    return ct_rename_grad_fn(out, t, "TakeBackward0");
 }
 
 /* the positions of t's nonzero elements, [count, ndim] int64, in row-major
@@ -421,7 +427,7 @@ ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const 
     ct_xdecref(flat);
     ct_xdecref(m);
     ct_decref(lin);
-    return out;
+    return ct_rename_grad_fn(out, v, "IndexBackward0");
 }
 
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate) {

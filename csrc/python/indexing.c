@@ -156,7 +156,7 @@ static PyObject *masked_fill_call(PyObject *self, PyObject *const *args, Py_ssiz
     ct_tensor *vc = v ? ct_to_dtype(v, t->dtype, false) : NULL;
     ct_xdecref(v);
     if (!vc) return PyErr_Occurred() ? NULL : ct_raise();
-    ct_tensor *r = ct_where(mask, vc, t, inplace ? t : NULL);
+    ct_tensor *r = ct_rename_grad_fn(ct_where(mask, vc, t, inplace ? t : NULL), mask, "MaskedFillBackward0");
     ct_decref(vc);
     if (!r) return ct_raise();
     if (inplace) {
@@ -188,7 +188,7 @@ static PyObject *m_masked_select(PyObject *self, PyObject *const *args, Py_ssize
     ct_tensor *te = ct_expand(t, nd, shape), *tf = te ? ct_reshape(te, 1, &all) : NULL;
     ct_tensor *me = tf ? ct_expand(mask, nd, shape) : NULL, *mf = me ? ct_reshape(me, 1, &all) : NULL;
     ct_tensor *nz = mf ? ct_nonzero(mf) : NULL, *pos = nz ? ct_reshape(nz, 1, &all) : NULL;
-    ct_tensor *r = pos ? ct_index_select(tf, 0, pos) : NULL;
+    ct_tensor *r = ct_rename_grad_fn(pos ? ct_index_select(tf, 0, pos) : NULL, t, "MaskedSelectBackward0");
     ct_tensor *tmp[6] = {te, tf, me, mf, nz, pos};
     for (int i = 0; i < 6; i++) ct_xdecref(tmp[i]);
     return ct_wrap(r);

@@ -108,6 +108,8 @@ ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tenso
 ct_tensor *ct_index_fill_copy(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
                               bool inplace);
 ct_tensor *ct_take(ct_tensor *t, ct_tensor *index);
+/* out's grad_fn (when out has a node of its own, not in's) renamed: composite ops show PyTorch's name */
+ct_tensor *ct_rename_grad_fn(ct_tensor *out, const ct_tensor *in, const char *name);
 ct_tensor *ct_nonzero(ct_tensor *t);   /* [count, ndim] int64 */
 /* advanced indexing: the broadcast int64 indices into dims of sizes[], merged into one linear index */
 ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, const int *dims);
