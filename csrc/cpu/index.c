@@ -33,14 +33,18 @@
 
 /* every index value within [0, size of T along dim) */
 static int check_bounds(const ct_tensor *I, const ct_tensor *T, int dim) {
-    int64_t size = T->sizes[dim], n = ct_numel(I), c[CT_MAX_DIMS] = {0}, off = 0;
+    int64_t size = T->sizes[dim], n = ct_numel(I) > 0, c[CT_MAX_DIMS] = {0}, off = 0, sizes[CT_MAX_DIMS];
     const int64_t *ix = (const int64_t *)ct_data(I);
+    for (int d = 0; d < I->ndim; d++) {   /* expanded dims repeat values: visit each once */
+        sizes[d] = I->strides[d] ? I->sizes[d] : 1;
+        n *= sizes[d];
+    }
     for (int64_t k = 0; k < n; k++) {
         if (ix[off] < 0 || ix[off] >= size)
             return ct_error(CT_ERR_INDEX, "index %lld is out of bounds for dimension %d with size %lld",
                             (long long)ix[off], dim, (long long)size);
         for (int d = I->ndim - 1; d >= 0; d--) {
-            if (++c[d] < I->sizes[d]) {
+            if (++c[d] < sizes[d]) {
                 off += I->strides[d];
                 break;
             }
@@ -60,12 +64,34 @@ static inline void copy_elem(char *dst, const char *src, int isz) {
     }
 }
 
+/* Rows: when the index is constant along the innermost dim (index_select,
+ * advanced indexing) and A and T have unit stride there, the walk drops that
+ * dim and moves whole rows of *row elements (stack copies a, i, t). */
+static bool row_walk(const ct_tensor *A, const ct_tensor *I, const ct_tensor *T, int dim, ct_tensor *a, ct_tensor *i,
+                     ct_tensor *t, int64_t *row) {
+    int last = I->ndim - 1;
+    if (I->ndim < 2 || last == dim || I->sizes[last] == 0 || I->strides[last] != 0 || A->strides[last] != 1 ||
+        T->strides[last] != 1)
+        return false;
+    *a = *A, *i = *I, *t = *T;
+    a->ndim = i->ndim = t->ndim = last;
+    *row = I->sizes[last];
+    return true;
+}
+
 /* tensors = {out, self, index}; ints = {dim}: out[p] = self[p with p[dim] = index[p]] */
 int ct_cpu_gather(const ct_kernel_args *args) {
     ct_tensor *out = args->tensors[0], *self = args->tensors[1], *index = args->tensors[2];
     int dim = (int)args->ints[0];
     if (check_bounds(index, self, dim) < 0) return -1;
     int isz = ct_itemsize(out->dtype);
+    ct_tensor a, i, t;
+    int64_t row;
+    if (row_walk(out, index, self, dim, &a, &i, &t, &row)) {
+        size_t nb = (size_t)(row * isz);
+        CT_INDEX_WALK((&a), (&i), (&t), dim, memcpy(pa, pt, nb));
+        return 0;
+    }
     CT_INDEX_WALK(out, index, self, dim, copy_elem(pa, pt, isz));
     return 0;
 }
@@ -77,6 +103,13 @@ int ct_cpu_scatter(const ct_kernel_args *args) {
     if (check_bounds(index, self, dim) < 0) return -1;
     if (!args->ints[1]) {
         int isz = ct_itemsize(self->dtype);
+        ct_tensor a, i, t;
+        int64_t row;
+        if (row_walk(src, index, self, dim, &a, &i, &t, &row)) {
+            size_t nb = (size_t)(row * isz);
+            CT_INDEX_WALK((&a), (&i), (&t), dim, memmove(pt, pa, nb));
+            return 0;
+        }
         CT_INDEX_WALK(src, index, self, dim, copy_elem(pt, pa, isz));
         return 0;
     }
