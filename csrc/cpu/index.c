@@ -8,25 +8,32 @@
 
 /* The walk over the index tensor I: A is walked alongside (the gather's
  * output, the scatter's source), T is addressed by the index value along dim.
- * Offsets are in elements; body sees pa and pt (char *). */
+ * Offsets are in elements; body sees pa and pt (char *). The innermost dim is
+ * a plain strided loop; an odometer steps over the outer ones. */
 #define CT_INDEX_WALK(A, I, T, dim, body)                                                        \
     do {                                                                                         \
-        int nd_ = (I)->ndim, isz_ = ct_itemsize((A)->dtype);                                     \
-        int64_t c_[CT_MAX_DIMS] = {0}, oa_ = 0, oi_ = 0, ot_ = 0, n_ = ct_numel(I);             \
+        int nd_ = (I)->ndim, isz_ = ct_itemsize((A)->dtype), last_ = nd_ - 1;                    \
+        int64_t n_ = ct_numel(I), len_ = (I)->sizes[last_];                                      \
+        if (n_ == 0) break;                                                                      \
+        int64_t sa_ = (A)->strides[last_], si_ = (I)->strides[last_];                            \
+        int64_t st_ = last_ == (dim) ? 0 : (T)->strides[last_], sd_ = (T)->strides[dim];         \
+        int64_t c_[CT_MAX_DIMS] = {0}, oa_ = 0, oi_ = 0, ot_ = 0;                               \
         const int64_t *ix_ = (const int64_t *)ct_data(I);                                        \
         char *ba_ = ct_data(A), *bt_ = ct_data(T);                                               \
-        for (int64_t k_ = 0; k_ < n_; k_++) {                                                    \
-            char *pa = ba_ + oa_ * isz_;                                                         \
-            char *pt = bt_ + (ot_ + ix_[oi_] * (T)->strides[dim]) * isz_;                        \
-            body;                                                                                \
-            for (int d_ = nd_ - 1; d_ >= 0; d_--) {                                              \
-                int64_t st_ = d_ == (dim) ? 0 : (T)->strides[d_];                                \
+        for (int64_t r_ = 0; r_ < n_ / len_; r_++) {                                             \
+            for (int64_t k_ = 0; k_ < len_; k_++) {                                              \
+                char *pa = ba_ + (oa_ + k_ * sa_) * isz_;                                        \
+                char *pt = bt_ + (ot_ + k_ * st_ + ix_[oi_ + k_ * si_] * sd_) * isz_;            \
+                body;                                                                            \
+            }                                                                                    \
+            for (int d_ = last_ - 1; d_ >= 0; d_--) {                                            \
+                int64_t s_ = d_ == (dim) ? 0 : (T)->strides[d_];                                 \
                 if (++c_[d_] < (I)->sizes[d_]) {                                                 \
-                    oa_ += (A)->strides[d_], oi_ += (I)->strides[d_], ot_ += st_;                \
+                    oa_ += (A)->strides[d_], oi_ += (I)->strides[d_], ot_ += s_;                 \
                     break;                                                                       \
                 }                                                                                \
                 oa_ -= (c_[d_] - 1) * (A)->strides[d_], oi_ -= (c_[d_] - 1) * (I)->strides[d_];  \
-                ot_ -= (c_[d_] - 1) * st_, c_[d_] = 0;                                           \
+                ot_ -= (c_[d_] - 1) * s_, c_[d_] = 0;                                            \
             }                                                                                    \
         }                                                                                        \
     } while (0)
