@@ -274,6 +274,20 @@ case("addmm", F.addmm, In((5,)), In((3, 4), layout="t"), In((4, 5)))
 case("addmm", lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=2.0), In((3, 1)), In((3, 4)),
      In((4, 5), layout="s"))
 
+# indexing: gather / index_select (and advanced reads, made of index_select), scatter forms, index_add
+case("gather", lambda x: x.gather(1, torch.tensor([[0, 2, 2], [1, 0, 3], [3, 3, 1]])), In((3, 4), layout="t"))
+case("gather", lambda x: torch.gather(x, 0, torch.tensor([[2, 0], [1, 1]])), In((3, 4), layout="s"))
+case("index_select", lambda x: x.index_select(1, torch.tensor([3, 0, 0])), In((2, 4), layout="t"))
+case("index_select", lambda x: x[torch.tensor([2, 0, 2])], In((3, 4), layout="s"))
+case("index_select", lambda x: x[:, [1, 1], [0, 2]], In((2, 3, 4), layout="t"))
+case("index_select", lambda x: x[x.detach() > 0], In((3, 4), signed=True))
+case("scatter", lambda x, s: x.scatter(1, torch.tensor([[0, 2], [3, 1]]), s), In((2, 4), layout="t"), In((2, 2)))
+case("scatter", lambda x: x.scatter(0, torch.tensor([[1, 0, 2]]), 0.5), In((3, 3), layout="s"))
+case("scatter_add", lambda x, s: x.scatter_add(1, torch.tensor([[0, 0], [3, 1]]), s), In((2, 4)),
+     In((2, 2), layout="t"))
+case("index_add", lambda x, s: x.index_add(0, torch.tensor([2, 0, 2]), s, alpha=2.0), In((3, 4)),
+     In((3, 4), layout="t"))
+
 CASE_IDS = [c.id for c in CASES]
 
 

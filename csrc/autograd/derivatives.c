@@ -435,6 +435,17 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         break;
     }
     case CT_NODE_TRI: gi[0] = K(ar->fail ? NULL : ct_tri(g, n->ints[0], n->ints[1] != 0)); break;
+    case CT_NODE_GATHER: { /* g added into zeros at the gathered positions */
+        ct_tensor *z = K(ar->fail ? NULL : ct_full(in->ndim, in->sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)));
+        gi[0] = K(ar->fail ? NULL : ct_scatter(z, n->ints[0], n->saved[0], g, false, true, false));
+        break;
+    }
+    case CT_NODE_SCATTER: { /* self: g, with the overwritten positions zeroed; src: g gathered */
+        gi[0] = n->ints[1] ? g : K(ar->fail ? NULL : ct_scatter(g, n->ints[0], n->saved[0], num(ar, 0), true, false,
+                                                                 false));
+        if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_gather(g, n->ints[0], n->saved[0]));
+        break;
+    }
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -547,7 +558,8 @@ int ct_differentiable_ops(const char **names, int max) {
         "where", "sum", "mean", "prod", "amax", "amin", "max_dim", "min_dim", "cumsum", "cumprod", "norm", "view", "reshape",
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
-        "roll", "repeat", "tril", "triu", NULL};
+        "roll", "repeat", "tril", "triu",
+        "gather", "index_select", "scatter", "scatter_add", "index_add", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

@@ -79,6 +79,8 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_randperm] = ct_cpu_randperm;
     k[CT_OP_multinomial] = ct_cpu_multinomial;
     k[CT_OP_poisson] = ct_cpu_poisson;
+    k[CT_OP_gather] = ct_cpu_gather;
+    k[CT_OP_scatter] = ct_cpu_scatter;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

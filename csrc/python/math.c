@@ -309,7 +309,8 @@ static PyObject *f_where(PyObject *m, PyObject *const *args, Py_ssize_t nargs, P
     if (ct_parse("where", args, nargs, kw, names, 3, a) < 0 || parse_out(a[3], &out) < 0) return NULL;
     ct_tensor *c = a[0] ? ct_arg_tensor("where", "condition", a[0]) : NULL;
     if (!c) return NULL;
-    if (!a[1] || !a[2]) return PyErr_Format(PyExc_NotImplementedError, "where(condition) is not supported yet: use nonzero(as_tuple=True)");
+    if (!a[1] && !a[2]) return ct_nonzero_py(c, true);   /* where(condition) */
+    if (!a[1] || !a[2]) return PyErr_Format(PyExc_TypeError, "where() missing required argument");
     ct_tensor *x = ct_operand(a[1]), *y = x ? ct_operand(a[2]) : NULL;
     PyObject *r = NULL;
     if (y) r = finish(ct_where(c, x, y, out ? ct_unwrap(out) : NULL), out);

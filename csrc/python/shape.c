@@ -198,11 +198,20 @@ CT_VIEW_FN(squeeze)
 static PyObject *f_t(PyObject *m, PyObject *arg) { return ct_arg_tensor("t", "input", arg) ? m_t(arg, NULL) : NULL; }
 static PyObject *f_ravel(PyObject *m, PyObject *arg) { return ct_arg_tensor("ravel", "input", arg) ? m_ravel(arg, NULL) : NULL; }
 
-/* ---- basic indexing: ints, slices, None, Ellipsis (views) ---- */
+/* ---- indexing: ints, slices, None, Ellipsis (views); then advanced indices
+ * (integer tensors and lists, bool masks) gathered over the view ---- */
 typedef struct {
     int n;
     PyObject *items[CT_MAX_DIMS * 2];
+    int k;                              /* advanced indices found: dims of the view and int64 indices */
+    int dims[CT_MAX_DIMS];
+    ct_tensor *idx[CT_MAX_DIMS];
 } index_list;
+
+static void index_list_clear(index_list *idx) {
+    for (int j = 0; j < idx->k; j++) ct_decref(idx->idx[j]);
+    idx->k = 0;
+}
 
 static bool is_basic_item(PyObject *o) {
     return o == Py_None || o == Py_Ellipsis || PySlice_Check(o) ||
@@ -211,7 +220,29 @@ static bool is_basic_item(PyObject *o) {
            (!ct_is_tensor(o) && !PyBool_Check(o) && PyIndex_Check(o) && !PySequence_Check(o));
 }
 
+/* an advanced item as a tensor (new reference): tensors as they are, sequences converted */
+static ct_tensor *advanced_tensor(PyObject *o) {
+    if (ct_is_tensor(o)) return ct_incref(ct_unwrap(o));
+    if (PyBool_Check(o)) return ct_scalar_tensor(ct_scalar_i(o == Py_True), CT_BOOL, false);
+    if (PySequence_Check(o) && PySequence_Size(o) == 0) {
+        int64_t zero = 0;
+        return ct_empty(1, &zero, CT_INT64, ct_cpu());
+    }
+    return ct_tensor_from_data(o, CT_UNDEFINED, ct_cpu());
+}
+
+/* dims an item consumes of the indexed tensor (bool masks: their ndim; bools: none) */
+static int consumes(PyObject *o) {
+    if (o == Py_None || o == Py_Ellipsis || PyBool_Check(o)) return 0;
+    if (ct_is_tensor(o)) {
+        ct_tensor *t = ct_unwrap(o);
+        return (t->dtype == CT_BOOL || t->dtype == CT_UINT8) ? t->ndim : 1;
+    }
+    return 1;
+}
+
 static int split_index(PyObject *key, index_list *idx) {
+    idx->k = 0;
     if (PyTuple_Check(key)) {
         idx->n = (int)PyTuple_GET_SIZE(key);
         if (idx->n > CT_MAX_DIMS * 2) {
@@ -225,13 +256,9 @@ static int split_index(PyObject *key, index_list *idx) {
     }
     for (int i = 0; i < idx->n; i++) {
         PyObject *o = idx->items[i];
-        if (is_basic_item(o)) continue;
-        if (ct_is_tensor(o) || PyList_Check(o) || PyTuple_Check(o) || PyBool_Check(o))
-            PyErr_Format(PyExc_NotImplementedError, "indexing with a %s (advanced indexing) is not supported yet",
-                         ct_is_tensor(o) ? "tensor" : Py_TYPE(o)->tp_name);
-        else
-            PyErr_Format(PyExc_IndexError, "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                         "Variables are valid indices (got %s)", Py_TYPE(o)->tp_name);
+        if (is_basic_item(o) || ct_is_tensor(o) || PyList_Check(o) || PyTuple_Check(o) || PyBool_Check(o)) continue;
+        PyErr_Format(PyExc_IndexError, "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     "Variables are valid indices (got %s)", Py_TYPE(o)->tp_name);
         return -1;
     }
     return 0;
@@ -250,22 +277,80 @@ static ct_tensor *select_index(ct_tensor *t, int dim, int orig_dim, int64_t v) {
     return r;
 }
 
-/* apply basic indexing; a new reference to the view */
-static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
-    index_list idx;
-    if (split_index(key, &idx) < 0) return NULL;
+static int add_advanced(index_list *idx, int dim, ct_tensor *t) {
+    if (idx->k >= CT_MAX_DIMS) {
+        ct_decref(t);
+        PyErr_SetString(PyExc_IndexError, "too many indices for tensor");
+        return -1;
+    }
+    idx->dims[idx->k] = dim;
+    idx->idx[idx->k++] = t;
+    return 0;
+}
+
+/* record an advanced item at dim of *cur; returns the dims of *cur it covers, or -1 */
+static int advanced_item(index_list *idx, ct_tensor **cur, int dim, int orig, PyObject *o) {
+    ct_tensor *t = advanced_tensor(o);
+    if (!t) return PyErr_Occurred() ? -1 : ct_raise_int();
+    if (t->dtype == CT_BOOL || t->dtype == CT_UINT8) {
+        if (t->ndim == 0) {   /* a bool scalar: a new dim of size 1, taken whole or not at all */
+            int64_t n = ct_numel(t) && *(uint8_t *)ct_data(t) ? 1 : 0;
+            ct_decref(t);
+            ct_tensor *u = ct_unsqueeze(*cur, dim), *r = u ? ct_arange(0, (double)n, 1, CT_INT64, ct_cpu()) : NULL;
+            ct_decref(*cur);
+            *cur = u;
+            if (!r) return ct_raise_int();
+            return add_advanced(idx, dim, r) < 0 ? -1 : 1;
+        }
+        for (int d = 0; d < t->ndim; d++)
+            if (dim + d >= (*cur)->ndim || t->sizes[d] != (*cur)->sizes[dim + d]) {
+                char a[256], b[256];
+                PyErr_Format(PyExc_IndexError, "The shape of the mask %s at index %d does not match the shape of the "
+                             "indexed tensor %s at index %d", ct_shape_str(t->ndim, t->sizes, a, 256), d,
+                             ct_shape_str((*cur)->ndim, (*cur)->sizes, b, 256), orig + d);
+                ct_decref(t);
+                return -1;
+            }
+        ct_tensor *nz = ct_nonzero(t);
+        int m = t->ndim;
+        ct_decref(t);
+        if (!nz) return ct_raise_int();
+        for (int j = 0; j < m; j++) {
+            ct_tensor *col = ct_select(nz, 1, j);
+            if (!col || add_advanced(idx, dim + j, col) < 0) {
+                ct_decref(nz);
+                return col ? -1 : ct_raise_int();
+            }
+        }
+        ct_decref(nz);
+        return m;
+    }
+    if (!ct_is_integral(t->dtype, false)) {
+        ct_decref(t);
+        PyErr_SetString(PyExc_IndexError, "tensors used as indices must be long, int, byte or bool tensors");
+        return -1;
+    }
+    ct_tensor *l = ct_to_dtype(t, CT_INT64, false);
+    ct_decref(t);
+    if (!l) return ct_raise_int();
+    return add_advanced(idx, dim, l) < 0 ? -1 : 1;
+}
+
+/* apply basic indexing (a new reference to the view); advanced items are
+ * collected in idx (dims of the view), to be gathered or scattered over it */
+static ct_tensor *apply_index(ct_tensor *t, PyObject *key, index_list *idx) {
+    if (split_index(key, idx) < 0) return NULL;
     int consumed = 0, ellipsis = -1;
-    for (int i = 0; i < idx.n; i++) {
-        PyObject *o = idx.items[i];
+    for (int i = 0; i < idx->n; i++) {
+        PyObject *o = idx->items[i];
         if (o == Py_Ellipsis) {
             if (ellipsis >= 0) {
                 PyErr_SetString(PyExc_IndexError, "an index can only have a single ellipsis ('...')");
                 return NULL;
             }
             ellipsis = i;
-        } else if (o != Py_None) {
-            consumed++;
         }
+        consumed += consumes(o);
     }
     if (consumed > t->ndim) {
         PyErr_Format(PyExc_IndexError, "too many indices for tensor of dimension %d", t->ndim);
@@ -273,8 +358,8 @@ static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
     }
     ct_tensor *cur = ct_incref(t);
     int dim = 0, orig = 0;   /* dim of cur, and of t, that the next item indexes */
-    for (int i = 0; i < idx.n && cur; i++) {
-        PyObject *o = idx.items[i];
+    for (int i = 0; i < idx->n && cur; i++) {
+        PyObject *o = idx->items[i];
         ct_tensor *next = NULL;
         if (o == Py_Ellipsis) {
             dim += t->ndim - consumed;
@@ -285,29 +370,27 @@ static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
             dim++;
         } else if (PySlice_Check(o)) {
             Py_ssize_t start, stop, step;
-            if (PySlice_Unpack(o, &start, &stop, &step) < 0) {
-                ct_decref(cur);
-                return NULL;
-            }
+            if (PySlice_Unpack(o, &start, &stop, &step) < 0) goto fail;
             if (step <= 0) {
-                ct_decref(cur);
                 PyErr_SetString(PyExc_ValueError, "step must be greater than zero");
-                return NULL;
+                goto fail;
             }
             next = ct_slice(cur, dim, start, stop, step);
             dim++;
             orig++;
+        } else if (!is_basic_item(o)) {
+            int m = advanced_item(idx, &cur, dim, orig, o);
+            if (m < 0) goto fail;
+            dim += m;
+            orig += consumes(o);
+            continue;
         } else {
             int64_t v;
-            if (ct_arg_int("index", "index", o, &v) < 0) {
-                ct_decref(cur);
-                return NULL;
-            }
+            if (ct_arg_int("index", "index", o, &v) < 0) goto fail;
             if (cur->ndim == 0) {
-                ct_decref(cur);
                 PyErr_SetString(PyExc_IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                                                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
-                return NULL;
+                goto fail;
             }
             next = select_index(cur, dim, orig, v);
             orig++;
@@ -319,12 +402,17 @@ static ct_tensor *apply_index(ct_tensor *t, PyObject *key) {
         cur = next;
         if (!cur) ct_raise();
     }
-    if (cur && cur == t) {   /* t[...] and t[()] still give a new view */
+    if (cur && cur == t && !idx->k) {   /* t[...] and t[()] still give a new view */
         ct_decref(cur);
         cur = ct_alias(t);
         if (!cur) ct_raise();
     }
+    if (!cur) index_list_clear(idx);
     return cur;
+fail:
+    ct_xdecref(cur);
+    index_list_clear(idx);
+    return NULL;
 }
 
 static PyObject *tensor_getitem(PyObject *self, PyObject *key) {
@@ -338,8 +426,30 @@ static PyObject *tensor_getitem(PyObject *self, PyObject *key) {
         ct_tensor *r = select_index(t, 0, 0, i);
         return r ? ct_wrap(r) : NULL;
     }
-    ct_tensor *r = apply_index(t, key);
+    index_list idx;
+    ct_tensor *r = apply_index(t, key, &idx);
+    if (r && idx.k) {
+        ct_tensor *g = ct_index_read(r, idx.k, idx.dims, idx.idx);
+        index_list_clear(&idx);
+        ct_decref(r);
+        return g ? ct_wrap(g) : ct_raise();
+    }
     return r ? ct_wrap(r) : NULL;
+}
+
+/* the value of an assignment as a tensor (new reference): tensors, numbers, nested lists */
+static ct_tensor *setitem_value(PyObject *value, ct_tensor *like) {
+    if (ct_is_tensor(value)) return ct_incref(ct_unwrap(value));
+    ct_scalar v;
+    ct_dtype kind;
+    if (ct_arg_scalar("__setitem__", "value", value, &v, &kind) == 0) {
+        ct_tensor *s = ct_scalar_tensor(v, like->dtype, false);
+        return s ? s : (ct_raise(), NULL);
+    }
+    if (!PyErr_ExceptionMatches(PyExc_TypeError) || !PySequence_Check(value)) return NULL;
+    PyErr_Clear();
+    ct_tensor *s = ct_tensor_from_data(value, like->dtype, ct_device_of(like));
+    return s ? s : (PyErr_Occurred() ? NULL : (ct_raise(), NULL));
 }
 
 static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
@@ -347,34 +457,66 @@ static int tensor_setitem(PyObject *self, PyObject *key, PyObject *value) {
         PyErr_SetString(PyExc_TypeError, "Tensor does not support item deletion");
         return -1;
     }
-    ct_tensor *view = apply_index(ct_unwrap(self), key);
+    index_list idx;
+    ct_tensor *view = apply_index(ct_unwrap(self), key, &idx);
     if (!view) return -1;
-    int rc;
-    if (ct_is_tensor(value)) {
+    ct_tensor *src = setitem_value(value, view);
+    int rc = -1;
+    if (src && idx.k) {
+        rc = ct_index_write(view, idx.k, idx.dims, idx.idx, src, false);
+    } else if (src && ct_is_tensor(value)) {
         /* the value broadcasts to the indexed shape (PyTorch's expand message on mismatch) */
-        ct_tensor *src = ct_expand(ct_unwrap(value), view->ndim, view->sizes);
-        rc = src ? ct_copy_(view, src) : -1;
-        ct_xdecref(src);
-    } else {
+        ct_tensor *e = ct_expand(src, view->ndim, view->sizes);
+        rc = e ? ct_copy_(view, e) : -1;
+        ct_xdecref(e);
+    } else if (src && src->ndim == 0) {
         ct_scalar v;
         ct_dtype kind;
-        rc = ct_arg_scalar("__setitem__", "value", value, &v, &kind);
-        if (rc == 0) rc = ct_fill_(view, v);
-        else if (PyErr_ExceptionMatches(PyExc_TypeError) && PySequence_Check(value)) {
-            /* a nested list: convert, then copy */
-            PyErr_Clear();
-            ct_tensor *src = ct_tensor_from_data(value, view->dtype, ct_device_of(view));
-            rc = src ? ct_copy_(view, src) : -1;
-            ct_xdecref(src);
-        } else {
-            ct_decref(view);
-            return -1;
-        }
+        rc = ct_arg_scalar("__setitem__", "value", value, &v, &kind) < 0 ? -1 : ct_fill_(view, v);
+    } else if (src) {
+        rc = ct_copy_(view, src);
     }
+    index_list_clear(&idx);
     ct_decref(view);
-    if (rc < 0) return ct_raise_int();
+    ct_xdecref(src);
+    if (rc < 0) return PyErr_Occurred() ? -1 : ct_raise_int();
     return 0;
 }
+
+/* index_put(_)(indices, values, accumulate=False): self[indices] = values, or += with accumulate */
+static PyObject *index_put_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kw, bool inplace) {
+    static const char *const names[] = {"indices", "values", "accumulate", NULL};
+    PyObject *a[3];
+    bool accumulate;
+    if (ct_parse(fname, args, nargs, kw, names, 3, a) < 0 || ct_arg_bool(fname, "accumulate", a[2], false, &accumulate) < 0)
+        return NULL;
+    if (!a[0] || !(PyTuple_Check(a[0]) || PyList_Check(a[0])))
+        return PyErr_Format(PyExc_TypeError, "%s(): argument 'indices' must be tuple of Tensors", fname);
+    ct_tensor *values = ct_arg_tensor(fname, "values", a[1]);
+    if (!values) return NULL;
+    PyObject *key = PySequence_Tuple(a[0]);
+    if (!key) return NULL;
+    ct_tensor *t = ct_unwrap(self), *target = inplace ? ct_incref(t) : ct_clone(t);
+    index_list idx;
+    ct_tensor *view = target ? apply_index(target, key, &idx) : NULL;
+    Py_DECREF(key);
+    int rc = -1;
+    if (view && idx.k) rc = ct_index_write(view, idx.k, idx.dims, idx.idx, values, accumulate);
+    else if (view) rc = ct_copy_(view, values);
+    if (view) index_list_clear(&idx);
+    ct_xdecref(view);
+    if (rc < 0) {
+        ct_xdecref(target);
+        return PyErr_Occurred() ? NULL : ct_raise();
+    }
+    if (!inplace) return ct_wrap(target);
+    ct_decref(target);
+    Py_INCREF(self);
+    return self;
+}
+static PyObject *m_index_put_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_put_call("index_put_", s, a, n, k, true); }
+static PyObject *m_index_put(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_put_call("index_put", s, a, n, k, false); }
 
 PyMappingMethods ct_tensor_as_mapping = {
     .mp_length = NULL,
@@ -398,6 +540,7 @@ PyMethodDef ct_shape_methods[] = {
     CT_NOARGS("t", m_t) CT_NOARGS("t_", m_t_) CT_ENTRY("narrow", m_narrow) CT_ENTRY("select", m_select)
     CT_ENTRY("unsqueeze", m_unsqueeze) CT_ENTRY("flatten", m_flatten) CT_NOARGS("ravel", m_ravel)
     CT_ENTRY("squeeze", m_squeeze) CT_ENTRY("contiguous", m_contiguous)
+    CT_ENTRY("index_put_", m_index_put_) CT_ENTRY("index_put", m_index_put)
     {NULL},
 };
 

@@ -41,6 +41,8 @@ enum {
     CT_NODE_ROLL,                      /* ints: {n, shifts[n], dims[n]} */
     CT_NODE_REPEAT,                    /* ints: the repeats (as many as the output's dims) */
     CT_NODE_TRI,                       /* ints: {diagonal, upper} */
+    CT_NODE_GATHER,                    /* gather, index_select: ints {dim}; saved: the int64 index */
+    CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

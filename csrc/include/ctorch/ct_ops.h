@@ -113,4 +113,27 @@ ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen);
 /* normal(mean, std) with a tensor mean and/or std (NULL: the double is used) */
 ct_tensor *ct_normal_tensors(ct_tensor *mean, double mean_v, ct_tensor *std, double std_v, ct_generator *gen);
 
+/* ---- indexing (ops/index.c) ----
+ * index tensors: int64 or int32. scatter: src of self's dtype, or (is_value) a
+ * 0-dim value; accumulate adds (scatter_add); inplace writes into self. */
+ct_tensor *ct_gather(ct_tensor *self, int64_t dim, ct_tensor *index);
+ct_tensor *ct_index_select(ct_tensor *self, int64_t dim, ct_tensor *index);
+ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value, bool accumulate,
+                      bool inplace);
+ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *source, ct_scalar alpha,
+                        bool inplace);
+/* index_fill (is_value: src a 0-dim value) and index_copy (src the source) along dim at a 1-D index */
+ct_tensor *ct_index_fill_copy(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                              bool inplace);
+ct_tensor *ct_take(ct_tensor *t, ct_tensor *index);
+/* out's grad_fn (when out has a node of its own, not in's) renamed: composite ops show PyTorch's name */
+ct_tensor *ct_rename_grad_fn(ct_tensor *out, const ct_tensor *in, const char *name);
+ct_tensor *ct_nonzero(ct_tensor *t);   /* [count, ndim] int64 */
+/* advanced indexing: the broadcast int64 indices into dims of sizes[], merged into one linear index */
+ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, const int *dims);
+/* v[idx...] with the k int64 index tensors at dims (ascending) of v, other dims whole; and its write
+ * (values broadcast to the result's shape; accumulate adds) */
+ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx);
+int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate);
+
 #endif
