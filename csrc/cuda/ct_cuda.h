@@ -1,6 +1,6 @@
 /* The CUDA backend of ctorch._C_cuda (cuda/backend.c): its registration with
  * the core and small queries for the Python module (python/cuda_module.c).
- * No Python headers and no CUDA headers here. */
+ * No Python or CUDA headers here. */
 #ifndef CT_CUDA_H
 #define CT_CUDA_H
 

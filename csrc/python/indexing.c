@@ -4,6 +4,17 @@
 #include "ct_python.h"
 #include "ctorch/ct_autograd.h"
 
+/* the Python result of an op that wrote into self (in place) or made r */
+static PyObject *op_result(PyObject *self, ct_tensor *r, bool inplace) {
+    if (!r) return ct_raise();
+    if (inplace) {
+        ct_decref(r);
+        Py_INCREF(self);
+        return self;
+    }
+    return ct_wrap(r);
+}
+
 /* dim (int) and index (tensor) of args a[0], a[1] */
 static int dim_index(const char *fname, PyObject **a, int64_t *dim, ct_tensor **index) {
     if (!a[0] || !a[1]) {
@@ -60,13 +71,7 @@ static PyObject *scatter_call(const char *fname, PyObject *self, PyObject *const
     }
     ct_tensor *r = ct_scatter(self_t, dim, index, src, is_value, accumulate, inplace);
     ct_decref(src);
-    if (!r) return ct_raise();
-    if (inplace) {
-        ct_decref(r);
-        Py_INCREF(self);
-        return self;
-    }
-    return ct_wrap(r);
+    return op_result(self, r, inplace);
 }
 static PyObject *m_scatter(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_call("scatter", s, a, n, k, false, false); }
 static PyObject *m_scatter_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_call("scatter_", s, a, n, k, false, true); }
@@ -85,13 +90,7 @@ static PyObject *index_add_call(const char *fname, PyObject *self, PyObject *con
     if (!(source = ct_arg_tensor(fname, "source", a[2]))) return NULL;
     if (a[3] && ct_arg_scalar(fname, "alpha", a[3], &alpha, &kind) < 0) return NULL;
     ct_tensor *r = ct_index_add(ct_unwrap(self), dim, index, source, alpha, inplace);
-    if (!r) return ct_raise();
-    if (inplace) {
-        ct_decref(r);
-        Py_INCREF(self);
-        return self;
-    }
-    return ct_wrap(r);
+    return op_result(self, r, inplace);
 }
 static PyObject *m_index_add(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_add_call("index_add", s, a, n, k, false); }
 static PyObject *m_index_add_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return index_add_call("index_add_", s, a, n, k, true); }
@@ -116,13 +115,7 @@ static PyObject *fill_copy_call(const char *fname, PyObject *self, PyObject *con
     }
     ct_tensor *r = ct_index_fill_copy(ct_unwrap(self), dim, index, src, is_value, inplace);
     ct_decref(src);
-    if (!r) return ct_raise();
-    if (inplace) {
-        ct_decref(r);
-        Py_INCREF(self);
-        return self;
-    }
-    return ct_wrap(r);
+    return op_result(self, r, inplace);
 }
 static PyObject *m_index_fill(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return fill_copy_call("index_fill", s, a, n, k, true, false); }
 static PyObject *m_index_fill_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return fill_copy_call("index_fill_", s, a, n, k, true, true); }
@@ -158,13 +151,7 @@ static PyObject *masked_fill_call(PyObject *self, PyObject *const *args, Py_ssiz
     if (!vc) return PyErr_Occurred() ? NULL : ct_raise();
     ct_tensor *r = ct_rename_grad_fn(ct_where(mask, vc, t, inplace ? t : NULL), mask, "MaskedFillBackward0");
     ct_decref(vc);
-    if (!r) return ct_raise();
-    if (inplace) {
-        ct_decref(r);
-        Py_INCREF(self);
-        return self;
-    }
-    return ct_wrap(r);
+    return op_result(self, r, inplace);
 }
 static PyObject *m_masked_fill(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return masked_fill_call(s, a, n, k, false); }
 static PyObject *m_masked_fill_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return masked_fill_call(s, a, n, k, true); }
