@@ -71,36 +71,11 @@ static ct_tensor *at_least(ct_tensor *t, int want) {
     return ct_reshape(t, want, sizes);
 }
 
-/* hstack: along dim 1 (dim 0 for 1-D inputs); vstack: along dim 0 of 2-D forms */
-static ct_tensor *hv_stack(int n, ct_tensor *const *ts, int64_t vertical) {
-    ct_tensor **us = malloc(sizeof(ct_tensor *) * (size_t)(n ? n : 1));
-    if (!us) return ct_error_null(CT_ERR_NOMEM, "out of memory");
-    int k = 0;
-    for (; k < n; k++)
-        if (!(us[k] = at_least(ts[k], vertical ? 2 : 1))) break;
-    ct_tensor *out = NULL;
-    if (k == n) out = ct_cat(n, us, vertical || (n && us[0]->ndim == 1) ? 0 : 1);
-    for (int i = 0; i < k; i++) ct_decref(us[i]);
-    free(us);
-    return out;
-}
-static PyObject *hv_call(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, int vertical) {
-    static const char *const names[] = {"tensors", NULL};
-    PyObject *a[1];
-    if (ct_parse(fname, args, nargs, kwnames, names, 1, a) < 0) return NULL;
-    ct_tensor **ts = PyMem_Malloc(sizeof(ct_tensor *) * MAX_LIST);
-    if (!ts) return PyErr_NoMemory();
-    int n = tensor_seq(fname, a[0], ts);
-    PyObject *r = NULL;
-    if (n == 0) PyErr_Format(PyExc_RuntimeError, "%s expects a non-empty TensorList", fname);
-    else if (n > 0) r = ct_wrap(hv_stack(n, ts, vertical));
-    PyMem_Free(ts);
-    return r;
-}
-static PyObject *f_hstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return hv_call("hstack", a, n, k, 0); }
-static PyObject *f_vstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return hv_call("vstack", a, n, k, 1); }
-
-/* dstack: along dim 2 of 3-D forms; column_stack: 0/1-D inputs as columns, then hstack */
+/* the forms each stack concatenates: hstack cats dim 1 of 1-D+ forms, vstack
+ * dim 0 of 2-D forms, dstack dim 2 of 3-D forms, column_stack dim 1 of
+ * inputs made columns */
+static ct_tensor *at_least_1d(ct_tensor *t) { return at_least(t, 1); }
+static ct_tensor *at_least_2d(ct_tensor *t) { return at_least(t, 2); }
 static ct_tensor *at_least_3d(ct_tensor *t) {
     if (t->ndim >= 3) return ct_incref(t);
     int64_t sizes[3] = {1, t->ndim == 1 ? t->sizes[0] : 1, 1};
@@ -112,13 +87,15 @@ static ct_tensor *as_column(ct_tensor *t) {
     int64_t sizes[2] = {t->ndim ? t->sizes[0] : 1, 1};
     return ct_reshape(t, 2, sizes);
 }
-/* cat along dim of each input transformed by form (new references) */
+/* cat along dim of each input transformed by form (new references); dim 1 of
+ * 1-D forms falls back to dim 0, which is hstack's rule */
 static ct_tensor *cat_of_forms(int n, ct_tensor *const *ts, ct_tensor *(*form)(ct_tensor *), int64_t dim) {
     ct_tensor **us = malloc(sizeof(ct_tensor *) * (size_t)(n ? n : 1));
     if (!us) return ct_error_null(CT_ERR_NOMEM, "out of memory");
     int k = 0;
     for (; k < n; k++)
         if (!(us[k] = form(ts[k]))) break;
+    if (k == n && dim == 1 && us[0]->ndim == 1) dim = 0;
     ct_tensor *out = k == n ? ct_cat(n, us, dim) : NULL;
     for (int i = 0; i < k; i++) ct_decref(us[i]);
     free(us);
@@ -138,6 +115,8 @@ static PyObject *forms_call(const char *fname, PyObject *const *args, Py_ssize_t
     PyMem_Free(ts);
     return r;
 }
+static PyObject *f_hstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return forms_call("hstack", a, n, k, at_least_1d, 1); }
+static PyObject *f_vstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return forms_call("vstack", a, n, k, at_least_2d, 0); }
 static PyObject *f_dstack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return forms_call("dstack", a, n, k, at_least_3d, 2); }
 static PyObject *f_column_stack(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return forms_call("column_stack", a, n, k, as_column, 1); }
 
