@@ -225,6 +225,16 @@ BAD = [
      "Index put requires the source and destination dtypes match, got Float for the destination and Double"),
     (lambda: torch.zeros(2, 3).masked_fill(torch.tensor([1.0, 0.0, 1.0]), 1.0), RuntimeError,
      "masked_fill_ only supports boolean masks"),
+    (lambda: torch.zeros(2, 3).take(torch.tensor([9])), IndexError,
+     "out of range: tried to access index 9 on a tensor of 6 elements."),
+    (lambda: torch.zeros(2, 3).take(torch.tensor([1]).int()), RuntimeError, "take(): Expected a long tensor for index"),
+    (lambda: torch.zeros(2, 3).index_fill(1, torch.tensor([[1]]), 1.0), RuntimeError, "Index has to be a vector/scalar"),
+    (lambda: torch.zeros(2, 3).index_fill(1, torch.tensor([5]), 1.0), IndexError,
+     "index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([5]), torch.ones(2, 1)), IndexError,
+     "index_copy_(): index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([[1]]), torch.ones(2, 1)), IndexError,
+     "index_copy_(): Index should have dimension 1 or 0 (got 2)"),
 ]
 
 
@@ -260,28 +270,6 @@ def test_index_put_accumulate_and_index_fill_copy_take():
     c.index_copy_(0, torch.tensor([2, 0]), torch.tensor(a[:, :2]))
     assert_close(c, np.array([[3, 4], [0, 0], [0, 1]], np.float64))
     assert_close(noncontig(a).take(torch.tensor([[5, 0], [-1, 2]])), np.take(a, [[5, 0], [-1, 2]]))
-
-
-BAD_MORE = [
-    (lambda: torch.zeros(2, 3).take(torch.tensor([9])), IndexError,
-     "out of range: tried to access index 9 on a tensor of 6 elements."),
-    (lambda: torch.zeros(2, 3).take(torch.tensor([1]).int()), RuntimeError, "take(): Expected a long tensor for index"),
-    (lambda: torch.zeros(2, 3).index_fill(1, torch.tensor([[1]]), 1.0), RuntimeError, "Index has to be a vector/scalar"),
-    (lambda: torch.zeros(2, 3).index_fill(1, torch.tensor([5]), 1.0), IndexError,
-     "index 5 is out of bounds for dimension 1 with size 3"),
-    (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([5]), torch.ones(2, 1)), IndexError,
-     "index_copy_(): index 5 is out of bounds for dimension 1 with size 3"),
-    (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([[1]]), torch.ones(2, 1)), IndexError,
-     "index_copy_(): Index should have dimension 1 or 0 (got 2)"),
-]
-
-
-@pytest.mark.parametrize("k", range(len(BAD_MORE)))
-def test_more_bad_inputs(k):
-    fn, cls, msg = BAD_MORE[k]
-    with pytest.raises(cls) as e:
-        fn()
-    assert msg in str(e.value)
 
 
 def _put_rows(x, v):
