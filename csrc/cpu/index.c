@@ -103,12 +103,31 @@ int ct_cpu_gather(const ct_kernel_args *args) {
     return 0;
 }
 
-/* tensors = {self, index, src}; ints = {dim, accumulate}: self[p with p[dim] = index[p]] (+)= src[p] */
+/* self[p with p[dim] = index[p]] = op(itself, src[p]) for one reduction body
+ * over a_ (self's element) and b_ (src's), in the dtype's compute type C */
+#define CT_REDUCE_CASE(E, T, C, m, OP)                                                         \
+    case CT_##E:                                                                               \
+        CT_INDEX_WALK(src, index, self, dim, {                                                 \
+            C a_ = CT_LOAD_##E((T *)pt);                                                       \
+            C b_ = CT_LOAD_##E((const T *)pa);                                                 \
+            CT_STORE_##E((T *)pt, (C)(OP));                                                    \
+        });                                                                                    \
+        break;
+#define CT_REDUCE_ALL(OP, BOOL_OP)                                                             \
+    switch (self->dtype) {                                                                     \
+        CT_REDUCE_CASE(BOOL, bool, bool, i, BOOL_OP)                                           \
+        CT_DTYPES_NUM(CT_REDUCE_CASE, OP)                                                      \
+    default: return ct_error(CT_ERR_RUNTIME, "scatter: unsupported dtype");                    \
+    }
+
+/* tensors = {self, index, src}; ints = {dim, mode (ct_scatter_mode)}:
+ * self[p with p[dim] = index[p]] = src[p], or reduced into it (max/min keep NaN) */
 int ct_cpu_scatter(const ct_kernel_args *args) {
     ct_tensor *self = args->tensors[0], *index = args->tensors[1], *src = args->tensors[2];
     int dim = (int)args->ints[0];
     if (check_bounds(index, self, dim) < 0) return -1;
-    if (!args->ints[1]) {
+    switch ((ct_scatter_mode)args->ints[1]) {
+    case CT_SCATTER_SET: {
         int isz = ct_itemsize(self->dtype);
         ct_tensor a, i, t;
         int64_t row;
@@ -120,15 +139,10 @@ int ct_cpu_scatter(const ct_kernel_args *args) {
         CT_INDEX_WALK(src, index, self, dim, copy_elem(pt, pa, isz));
         return 0;
     }
-    switch (self->dtype) {
-#define CT_ADD_CASE(E, T, C, m, _)                                                                        \
-    case CT_##E:                                                                                          \
-        CT_INDEX_WALK(src, index, self, dim,                                                              \
-                      CT_STORE_##E((T *)pt, (C)(CT_LOAD_##E((T *)pt) + CT_LOAD_##E((const T *)pa))));    \
-        break;
-        CT_DTYPES_ALL(CT_ADD_CASE, _)
-#undef CT_ADD_CASE
-    default: return ct_error(CT_ERR_RUNTIME, "scatter_add: unsupported dtype");
+    case CT_SCATTER_ADD: CT_REDUCE_ALL(a_ + b_, a_ || b_) return 0;
+    case CT_SCATTER_MUL: CT_REDUCE_ALL(a_ * b_, a_ && b_) return 0;
+    case CT_SCATTER_AMAX: CT_REDUCE_ALL(a_ != a_ || (!(b_ != b_) && a_ >= b_) ? a_ : b_, a_ || b_) return 0;
+    case CT_SCATTER_AMIN: CT_REDUCE_ALL(a_ != a_ || (!(b_ != b_) && a_ <= b_) ? a_ : b_, a_ && b_) return 0;
     }
-    return 0;
+    return ct_error(CT_ERR_RUNTIME, "scatter: unknown reduction");
 }
