@@ -172,6 +172,32 @@ def test_scatter_add_and_index_add_accumulate():
     assert_close(y, np.array([[1, 1], [1, 1], [5, 5]], np.float32))
 
 
+@pytest.mark.parametrize("dim", [0, 1])
+def test_large_gather_scatter_threads_keep_serial_order(dim):
+    """Past the threading threshold: values as NumPy, and duplicate targets
+    resolved in the serial order (the last write wins, sums add up)."""
+    rng = np.random.default_rng(11)
+    a, src = arr((300, 400), seed=3), arr((300, 400), seed=4)
+    idx = rng.integers(0, a.shape[dim], (300, 400))
+    assert_close(torch.tensor(a).gather(dim, torch.tensor(idx)), np.take_along_axis(a, idx, dim))
+    cols, rows = np.arange(400), np.arange(300)
+    expect_set, expect_add = a.copy(), a.copy()
+    for k in range(idx.shape[dim]):   # serial order: along dim, one slice at a time
+        if dim == 0:
+            expect_set[idx[k], cols] = src[k]
+        else:
+            expect_set[rows, idx[:, k]] = src[:, k]
+    pos = (idx, cols[None, :]) if dim == 0 else (rows[:, None], idx)
+    np.add.at(expect_add, pos, src)
+    assert_close(torch.tensor(a).scatter(dim, torch.tensor(idx), torch.tensor(src)), expect_set)
+    assert_close(torch.tensor(a).scatter_add(dim, torch.tensor(idx), torch.tensor(src)), expect_add, rtol=1e-12)
+    t = torch.tensor(a)
+    t.index_add_(dim, torch.tensor(idx[:, 0] if dim == 0 else idx[0]), torch.tensor(src))
+    expect = a.copy()
+    np.add.at(expect, (idx[:, 0],) if dim == 0 else (slice(None), idx[0]), src)
+    assert_close(t, expect, rtol=1e-12)
+
+
 def _scatter_reduce_np(self_a, dim, idx, src, reduce, include_self):
     """NumPy's ufunc.at over the target positions (dim replaced by the index)."""
     out = self_a.copy()

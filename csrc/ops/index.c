@@ -557,9 +557,34 @@ static ct_tensor *linear_of(ct_tensor *v, int k, const int *dims, ct_tensor *con
     return ct_index_linear(k, idx, sizes, dims);
 }
 
+/* v[..., idx..., ...] for adjacent indexed dims: they merge in place into one dim d0,
+ * an index_select along it, and the result takes lin's shape there (NumPy's placement) */
+static ct_tensor *index_read_adjacent(ct_tensor *v, int k, int d0, ct_tensor *lin) {
+    int64_t merged[CT_MAX_DIMS], shape[CT_MAX_DIMS], all = -1;
+    int nm = 0, ns = 0, tail = v->ndim - d0 - k;
+    if (d0 + lin->ndim + tail > CT_MAX_DIMS) return ct_error_null(CT_ERR_INDEX, "too many dimensions after indexing");
+    for (int d = 0; d < d0; d++) merged[nm++] = shape[ns++] = v->sizes[d];
+    merged[nm] = 1;
+    for (int j = 0; j < k; j++) merged[nm] *= v->sizes[d0 + j];
+    nm++;
+    for (int j = 0; j < lin->ndim; j++) shape[ns++] = lin->sizes[j];
+    for (int d = d0 + k; d < v->ndim; d++) merged[nm++] = shape[ns++] = v->sizes[d];
+    ct_tensor *m = ct_reshape(v, nm, merged), *flat = m ? ct_reshape(lin, 1, &all) : NULL;
+    ct_tensor *sel = flat ? ct_index_select(m, d0, flat) : NULL, *out = sel ? ct_reshape(sel, ns, shape) : NULL;
+    ct_xdecref(m);
+    ct_xdecref(flat);
+    ct_xdecref(sel);
+    return out;
+}
+
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx) {
     ct_tensor *lin = linear_of(v, k, dims, idx);
     if (!lin) return NULL;
+    if (dims[k - 1] == dims[0] + k - 1) {   /* adjacent dims (or one) */
+        ct_tensor *out = index_read_adjacent(v, k, dims[0], lin);
+        ct_decref(lin);
+        return ct_rename_grad_fn(out, v, "IndexBackward0");
+    }
     int nr = 0, nb = lin->ndim;
     ct_tensor *pv = NULL, *m = merge_indexed(v, k, dims, &nr, &pv);
     ct_xdecref(pv);
