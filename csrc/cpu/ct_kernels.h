@@ -32,4 +32,6 @@ int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
 
+int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
+
 #endif

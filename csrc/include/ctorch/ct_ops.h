@@ -159,4 +159,8 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
                               bool error_if_nonfinite);
 int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
 
+/* ---- decompositions (ops/decomp.c) ---- */
+/* QR of the last two dims of a (float32/float64); mode 0 reduced, 1 complete, 2 r (q empty) */
+int ct_linalg_qr(ct_tensor *a, int mode, ct_tensor **q, ct_tensor **r);
+
 #endif
