@@ -288,6 +288,16 @@ case("scatter_add", lambda x, s: x.scatter_add(1, torch.tensor([[0, 0], [3, 1]])
 case("index_add", lambda x, s: x.index_add(0, torch.tensor([2, 0, 2]), s, alpha=2.0), In((3, 4)),
      In((3, 4), layout="t"))
 
+# sorting: the gradient goes back to the positions the indices name
+case("sort", lambda x: torch.sort(x, dim=1, descending=True).values, In((3, 4), layout="t"))
+case("sort", lambda x: x.sort(dim=0, stable=True)[0], In((4, 3), layout="s"))
+case("msort", torch.msort, In((4, 3), layout="t"))
+case("topk", lambda x: x.topk(2, dim=1).values, In((3, 5), layout="t"))
+case("topk", lambda x: torch.topk(x, 3, dim=0, largest=False, sorted=False)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
+case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
+
 CASE_IDS = [c.id for c in CASES]
 
 

@@ -136,4 +136,15 @@ ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, c
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx);
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate);
 
+/* ---- sorting (ops/sort.c) ----
+ * values and indices (int64) are new references; topk/kthvalue follow PyTorch's
+ * checks. unique: over all elements (has_dim false) or of the slices along dim,
+ * sorted unless consecutive (runs of equal neighbours); inverse and counts may be
+ * NULL when not wanted. */
+int ct_sort(ct_tensor *x, int64_t dim, bool descending, bool stable, ct_tensor **values, ct_tensor **indices);
+int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_tensor **values, ct_tensor **indices);
+int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **values, ct_tensor **indices);
+int ct_unique(ct_tensor *x, bool consecutive, bool has_dim, int64_t dim, ct_tensor **out, ct_tensor **inverse,
+              ct_tensor **counts);
+
 #endif

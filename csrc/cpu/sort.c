@@ -1,0 +1,445 @@
+/* Sorting kernels: sort, topk and kthvalue along one dim, the runs of
+ * unique and unique_consecutive, and the row sort of unique(dim=).
+ *
+ * A row is read into (key, index) elements whose unsigned keys order exactly
+ * as PyTorch's comparators order the values: NaN above everything (all NaNs
+ * equal), -0.0 equal to 0.0, a descending order as complemented keys. Keys of
+ * up to 32 bits pack with a 32-bit index into one uint64_t (key high); 64-bit
+ * keys whose row spans under 2^32 pack too, as key - min. The unstable sorts
+ * and selections then run PyTorch's algorithms step for step (sort_algos.h),
+ * so ties come out in PyTorch's order; stable sorts are LSD radix sorts.
+ * Values are written by copying the source element an index names. */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "ct_kernels.h"
+#include "sort_algos.h"
+
+typedef struct {
+    uint64_t key, idx;
+} wide_t;
+
+#define PK_LESS(a, b) ((a) >> 32 < (b) >> 32)
+#define WD_LESS(a, b) ((a).key < (b).key)
+CT_SORT_ALGOS(pk, uint64_t, PK_LESS)
+CT_SORT_ALGOS(wd, wide_t, WD_LESS)
+
+#define PAR_SORT_MIN 65536   /* a single row this long sorts its partitions on several threads */
+
+/* ---- keys ---- */
+static inline uint32_t key_f32(float v) {
+    uint32_t u = ct_float_to_bits(v);
+    if (v != v) return UINT32_MAX;
+    if (v == 0) return 0x80000000u;
+    return (u & 0x80000000u) ? ~u : u | 0x80000000u;
+}
+
+static inline uint64_t key_f64(double v) {
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    if (v != v) return UINT64_MAX;
+    if (v == 0) return 1ull << 63;
+    return (u >> 63) ? ~u : u | (1ull << 63);
+}
+
+#define KEY_BOOL(p) ((uint32_t) * (const bool *)(p))
+#define KEY_UINT8(p) ((uint32_t) * (const uint8_t *)(p))
+#define KEY_INT8(p) ((uint32_t)(uint8_t) * (const int8_t *)(p) ^ 0x80u)
+#define KEY_INT16(p) ((uint32_t)(uint16_t) * (const int16_t *)(p) ^ 0x8000u)
+#define KEY_INT32(p) ((uint32_t) * (const int32_t *)(p) ^ 0x80000000u)
+#define KEY_INT64(p) ((uint64_t) * (const int64_t *)(p) ^ (1ull << 63))
+#define KEY_FLOAT16(p) key_f32(ct_half_to_float(*(const ct_half *)(p)))
+#define KEY_BFLOAT16(p) key_f32(ct_bf16_to_float(*(const ct_bf16 *)(p)))
+#define KEY_FLOAT32(p) key_f32(*(const float *)(p))
+#define KEY_FLOAT64(p) key_f64(*(const double *)(p))
+
+static bool wide_dtype(ct_dtype d) { return d == CT_INT64 || d == CT_FLOAT64; }
+#define CT_NARROW_DTYPES(X) X(BOOL) X(UINT8) X(INT8) X(INT16) X(INT32) X(FLOAT16) X(BFLOAT16) X(FLOAT32)
+
+static uint64_t key_any(ct_dtype dt, const char *p) {
+    switch (dt) {
+#define CT_KEY_CASE(E) case CT_##E: return KEY_##E(p);
+        CT_NARROW_DTYPES(CT_KEY_CASE)
+#undef CT_KEY_CASE
+    case CT_INT64: return KEY_INT64(p);
+    default: return KEY_FLOAT64(p);
+    }
+}
+
+/* One row in sortable form: pk (packed) or wd (wide) holds it, by `packed`. */
+typedef struct {
+    uint64_t *pk, *pk_tmp;
+    wide_t *wd, *wd_tmp;
+    bool packed;
+} row_buf;
+
+static int buf_alloc(row_buf *b, int64_t n) {
+    b->wd = malloc((size_t)n * sizeof(wide_t));
+    b->wd_tmp = malloc((size_t)n * sizeof(wide_t));
+    b->pk = (uint64_t *)b->wd_tmp;   /* packed rows live in the halves of wd_tmp */
+    b->pk_tmp = (uint64_t *)b->wd_tmp + n;
+    return b->wd && b->wd_tmp ? 0 : -1;
+}
+
+static void buf_free(row_buf *b) {
+    free(b->wd);
+    free(b->wd_tmp);
+}
+
+/* Read n elements (byte stride st) of dtype dt; flip complements the keys. */
+static void load_row(row_buf *b, const char *src, int64_t st, int64_t n, ct_dtype dt, bool flip) {
+    if (!wide_dtype(dt) && n <= (int64_t)UINT32_MAX) {
+        uint64_t f = flip ? 0xffffffff00000000ull : 0, *e = b->pk;
+        b->packed = true;
+        switch (dt) {
+#define CT_LOAD32(E)                                                                                      \
+    case CT_##E:                                                                                          \
+        for (int64_t i = 0; i < n; i++) e[i] = ((uint64_t)KEY_##E(src + i * st) << 32 | (uint64_t)i) ^ f; \
+        break;
+            CT_NARROW_DTYPES(CT_LOAD32)
+#undef CT_LOAD32
+        default: break;
+        }
+        return;
+    }
+    uint64_t f = flip ? UINT64_MAX : 0, lo = UINT64_MAX, hi = 0;
+    wide_t *w = b->wd;
+#define CT_LOAD64(KEYEXPR)                                  \
+    for (int64_t i = 0; i < n; i++) {                       \
+        const char *p = src + i * st;                       \
+        w[i].key = (KEYEXPR) ^ f;                           \
+        w[i].idx = (uint64_t)i;                             \
+        lo = w[i].key < lo ? w[i].key : lo;                 \
+        hi = w[i].key > hi ? w[i].key : hi;                 \
+    }
+    if (dt == CT_INT64) CT_LOAD64(KEY_INT64(p))
+    else if (dt == CT_FLOAT64) CT_LOAD64(KEY_FLOAT64(p))
+    else CT_LOAD64(key_any(dt, p))
+#undef CT_LOAD64
+    /* a row spanning under 2^32 packs as key - lo (same order, same ties) */
+    b->packed = n <= (int64_t)UINT32_MAX && hi - lo <= UINT32_MAX;
+    for (int64_t i = 0; b->packed && i < n; i++) b->pk[i] = (w[i].key - lo) << 32 | (uint64_t)i;
+}
+
+/* ---- stable sorts: LSD radix over the key bytes (bytes all elements share are skipped) ---- */
+#define RADIX_SORT(name, E, KEY, NB)                                                             \
+    static void name(E *a, E *tmp, int64_t n) {                                                  \
+        if (n <= CT_SORT_THRESHOLD) { /* small: stable insertion */                             \
+            for (int64_t i = 1; i < n; i++) {                                                    \
+                E v = a[i];                                                                      \
+                int64_t j = i;                                                                   \
+                while (j > 0 && KEY(v) < KEY(a[j - 1])) a[j] = a[j - 1], j--;                    \
+                a[j] = v;                                                                        \
+            }                                                                                    \
+            return;                                                                              \
+        }                                                                                        \
+        int64_t cnt[NB][256];                                                                    \
+        memset(cnt, 0, sizeof cnt);                                                              \
+        for (int64_t i = 0; i < n; i++) {                                                        \
+            uint64_t k = KEY(a[i]);                                                              \
+            for (int d = 0; d < NB; d++) cnt[d][(k >> (8 * d)) & 255]++;                         \
+        }                                                                                        \
+        E *src = a, *dst = tmp;                                                                  \
+        for (int d = 0; d < NB; d++) {                                                           \
+            if (cnt[d][(KEY(src[0]) >> (8 * d)) & 255] == n) continue;                           \
+            int64_t off[256], s = 0;                                                             \
+            for (int v = 0; v < 256; v++) off[v] = s, s += cnt[d][v];                            \
+            for (int64_t i = 0; i < n; i++) dst[off[(KEY(src[i]) >> (8 * d)) & 255]++] = src[i]; \
+            E *t = src;                                                                          \
+            src = dst, dst = t;                                                                  \
+        }                                                                                        \
+        if (src != a) memcpy(a, src, (size_t)n * sizeof(E));                                     \
+    }
+#define PK_KEY(e) ((e) >> 32)
+#define WD_KEY(e) ((e).key)
+RADIX_SORT(pk_radix, uint64_t, PK_KEY, 4)
+RADIX_SORT(wd_radix, wide_t, WD_KEY, 8)
+
+/* ---- rows: every position of the dims other than dim ---- */
+typedef struct {
+    int nd;                            /* outer dims */
+    int64_t sizes[CT_MAX_DIMS];
+    int64_t st[3][CT_MAX_DIMS];        /* byte strides of each tensor over them */
+    char *base[3];
+    int64_t rows;
+} rows_t;
+
+/* t: three tensors of one ndim whose sizes agree outside dim */
+static void rows_init(rows_t *w, ct_tensor *const *t, int dim) {
+    w->nd = 0;
+    w->rows = 1;
+    for (int k = 0; k < 3; k++) w->base[k] = ct_data(t[k]);
+    for (int d = 0; d < t[2]->ndim; d++) {
+        if (d == dim) continue;
+        w->sizes[w->nd] = t[2]->sizes[d];
+        for (int k = 0; k < 3; k++) w->st[k][w->nd] = t[k]->strides[d] * ct_itemsize(t[k]->dtype);
+        w->rows *= t[2]->sizes[d];
+        w->nd++;
+    }
+}
+
+static void row_ptrs(const rows_t *w, int64_t r, char **p) {
+    for (int k = 0; k < 3; k++) p[k] = w->base[k];
+    for (int d = w->nd - 1; d >= 0; d--) {
+        int64_t c = r % w->sizes[d];
+        r /= w->sizes[d];
+        for (int k = 0; k < 3; k++) p[k] += c * w->st[k][d];
+    }
+}
+
+/* the first k elements of a sorted buffer: indices, and the values they name */
+static void write_row(const row_buf *b, int64_t k, const char *src, int64_t sst, int isz, char *vals, int64_t vst,
+                      char *ind, int64_t ist) {
+#define CT_WRITE(T)                                                                                  \
+    for (int64_t j = 0; j < k; j++) {                                                                \
+        int64_t i = b->packed ? (int64_t)(b->pk[j] & 0xffffffffu) : (int64_t)b->wd[j].idx;           \
+        *(int64_t *)(ind + j * ist) = i;                                                             \
+        *(T *)(vals + j * vst) = *(const T *)(src + i * sst);                                        \
+    }
+    switch (isz) {
+    case 1: CT_WRITE(uint8_t) break;
+    case 2: CT_WRITE(uint16_t) break;
+    case 4: CT_WRITE(uint32_t) break;
+    default: CT_WRITE(uint64_t) break;
+    }
+#undef CT_WRITE
+}
+
+/* what a kernel does to one loaded row: leave the answer in the buffer's first k elements */
+typedef struct {
+    int op;             /* CT_OP_sort, CT_OP_topk, CT_OP_kthvalue */
+    ct_dtype dtype;
+    int64_t n, k;
+    bool flip, stable, sorted;
+} row_job;
+
+static void run_row(const row_job *j, row_buf *b) {
+    int64_t n = j->n, k = j->k;
+    if (j->op == CT_OP_sort && j->stable) {
+        if (b->packed) pk_radix(b->pk, b->pk_tmp, n);
+        else wd_radix(b->wd, b->wd_tmp, n);
+    } else if (j->op == CT_OP_sort) {
+        if (b->packed) pk_sort(b->pk, n, NULL);
+        else wd_sort(b->wd, n, NULL);
+    } else if (j->op == CT_OP_kthvalue) {
+        if (b->packed) pk_quickselect(b->pk, n, k - 1, NULL);
+        else wd_quickselect(b->wd, n, k - 1, NULL);
+        if (b->packed) b->pk[0] = b->pk[k - 1];
+        else b->wd[0] = b->wd[k - 1];
+    } else if (k * 64 <= n) {   /* topk, as PyTorch: a partial sort for small k */
+        if (b->packed) pk_heap_select(b->pk, k, n, NULL), pk_sort_heap(b->pk, k, NULL);
+        else wd_heap_select(b->wd, k, n, NULL), wd_sort_heap(b->wd, k, NULL);
+    } else {                    /* else nth_element, then a sort of the k - 1 before it */
+        if (b->packed) pk_nth_element(b->pk, k - 1, n, NULL);
+        else wd_nth_element(b->wd, k - 1, n, NULL);
+        if (j->sorted && b->packed) pk_sort(b->pk, k - 1, NULL);
+        else if (j->sorted) wd_sort(b->wd, k - 1, NULL);
+    }
+}
+
+/* One long unstable row: the partitions run as OpenMP tasks. */
+static void sort_one_row_parallel(row_buf *b, int64_t n, int nt) {
+#pragma omp parallel num_threads(nt)
+#pragma omp single
+    {
+        if (b->packed) pk_introsort_loop(b->pk, 0, n, 2 * ct_lg(n), NULL, PAR_SORT_MIN / 4);
+        else wd_introsort_loop(b->wd, 0, n, 2 * ct_lg(n), NULL, PAR_SORT_MIN / 4);
+    }
+    if (b->packed) pk_final_insertion(b->pk, n, NULL);
+    else wd_final_insertion(b->wd, n, NULL);
+}
+
+/* tensors = {values, indices, self}, values and indices shaped like self but k long along dim */
+static int run_rows(const ct_kernel_args *a, const row_job *job, int dim) {
+    ct_tensor *self = a->tensors[2];
+    rows_t w;
+    rows_init(&w, a->tensors, dim);
+    int64_t n = job->n, out_n = job->op == CT_OP_kthvalue ? 1 : job->k;
+    if (w.rows == 0 || n == 0 || out_n == 0) return 0;
+    int isz = ct_itemsize(self->dtype), nt = ct_get_num_threads();
+    int64_t sst = self->strides[dim] * isz, vst = a->tensors[0]->strides[dim] * isz;
+    int64_t ist = a->tensors[1]->strides[dim] * 8;
+    bool failed = false;
+    if (w.rows == 1 && job->op == CT_OP_sort && !job->stable && n >= PAR_SORT_MIN && nt > 1) {
+        row_buf b;
+        char *p[3];
+        if (buf_alloc(&b, n) == 0) {
+            row_ptrs(&w, 0, p);
+            load_row(&b, p[2], sst, n, self->dtype, job->flip);
+            sort_one_row_parallel(&b, n, nt);
+            write_row(&b, n, p[2], sst, isz, p[0], vst, p[1], ist);
+        } else {
+            failed = true;
+        }
+        buf_free(&b);
+    } else {
+#pragma omp parallel num_threads(nt) if (w.rows > 1 && w.rows * n >= CT_GRAIN && nt > 1)
+        {
+            row_buf b;
+            bool ok = buf_alloc(&b, n) == 0;
+            if (!ok) {
+#pragma omp atomic write
+                failed = true;
+            }
+#pragma omp for schedule(dynamic, 1 + CT_GRAIN / (n + 1))
+            for (int64_t r = 0; r < w.rows; r++) {
+                if (!ok) continue;
+                char *p[3];
+                row_ptrs(&w, r, p);
+                load_row(&b, p[2], sst, n, self->dtype, job->flip);
+                run_row(job, &b);
+                write_row(&b, out_n, p[2], sst, isz, p[0], vst, p[1], ist);
+            }
+            buf_free(&b);
+        }
+    }
+    return failed ? ct_error(CT_ERR_NOMEM, "sort: out of memory for %lld elements", (long long)n) : 0;
+}
+
+/* ints = {dim, descending, stable} */
+int ct_cpu_sort(const ct_kernel_args *a) {
+    ct_tensor *self = a->tensors[2];
+    int dim = (int)a->ints[0];
+    row_job job = {.op = CT_OP_sort, .dtype = self->dtype, .n = self->sizes[dim], .k = self->sizes[dim],
+                   .flip = a->ints[1] != 0, .stable = a->ints[2] != 0};
+    /* PyTorch sorts a long 1-D integer tensor ascending with a (stable) radix sort,
+     * and leaves a row that is one value repeated (stride 0) in its order */
+    if ((self->ndim == 1 && ct_is_integral(self->dtype, false) && !job.flip && job.n >= CT_GRAIN) ||
+        self->strides[dim] == 0)
+        job.stable = true;
+    return run_rows(a, &job, dim);
+}
+
+/* ints = {dim, k, largest, sorted} */
+int ct_cpu_topk(const ct_kernel_args *a) {
+    ct_tensor *self = a->tensors[2];
+    int dim = (int)a->ints[0];
+    row_job job = {.op = CT_OP_topk, .dtype = self->dtype, .n = self->sizes[dim], .k = a->ints[1],
+                   .flip = a->ints[2] != 0, .sorted = a->ints[3] != 0};
+    return run_rows(a, &job, dim);
+}
+
+/* ints = {dim, k}; values and indices 1 long along dim */
+int ct_cpu_kthvalue(const ct_kernel_args *a) {
+    ct_tensor *self = a->tensors[2];
+    int dim = (int)a->ints[0];
+    row_job job = {.op = CT_OP_kthvalue, .dtype = self->dtype, .n = self->sizes[dim], .k = a->ints[1]};
+    return run_rows(a, &job, dim);
+}
+
+/* tensors = {out, inverse, counts, ngroups, values, perm} (inverse, counts, perm may be NULL):
+ * the runs of equal elements (!=, so each NaN is a run of its own) of the contiguous 1-D values;
+ * out and counts get one entry per run, inverse[perm ? perm[i] : i] the run of element i. */
+int ct_cpu_unique_runs(const ct_kernel_args *a) {
+    ct_tensor *const *t = a->tensors;
+    int64_t n = ct_numel(t[4]), g = 0, start = 0;
+    int64_t *inv = t[1] ? (int64_t *)ct_data(t[1]) : NULL, *cnt = t[2] ? (int64_t *)ct_data(t[2]) : NULL;
+    const int64_t *perm = t[5] ? (const int64_t *)ct_data(t[5]) : NULL;
+    if (n > 0) switch (t[4]->dtype) {
+#define CT_RUNS(E, T, C, m, _)                                                        \
+    case CT_##E: {                                                                    \
+        const T *v = (const T *)ct_data(t[4]);                                        \
+        T *out = (T *)ct_data(t[0]);                                                  \
+        C last = CT_LOAD_##E(&v[0]);                                                  \
+        out[0] = v[0];                                                                \
+        for (int64_t i = 0; i < n; i++) {                                             \
+            C x = CT_LOAD_##E(&v[i]);                                                 \
+            if (i > 0 && x != last) {                                                 \
+                if (cnt) cnt[g] = i - start;                                          \
+                out[++g] = v[i];                                              \
+                last = x, start = i;                                                  \
+            }                                                                         \
+            if (inv) inv[perm ? perm[i] : i] = g;                                     \
+        }                                                                             \
+        break;                                                                        \
+    }
+        CT_DTYPES_ALL(CT_RUNS, _)
+#undef CT_RUNS
+    default: break;
+    }
+    if (n > 0 && cnt) cnt[g] = n - start;
+    *(int64_t *)ct_data(t[3]) = n > 0 ? g + 1 : 0;
+    return 0;
+}
+
+/* ---- unique(dim=): rows compared lexicographically, as PyTorch's std::sort comparator
+ * (a position where neither is less, NaN included, moves on to the next) ---- */
+typedef struct {
+    const void *m;   /* [rows, cols] int64 or double */
+    int64_t cols;
+} lex_ctx;
+
+#define LEX_LESS(T)                                                                                 \
+    static inline bool lex_less_##T(const void *cx, int64_t a, int64_t b) {                        \
+        const lex_ctx *c = cx;                                                                      \
+        const T *x = (const T *)c->m + a * c->cols, *y = (const T *)c->m + b * c->cols;             \
+        for (int64_t i = 0; i < c->cols; i++) {                                                     \
+            if (x[i] < y[i]) return true;                                                           \
+            if (x[i] > y[i]) return false;                                                          \
+        }                                                                                           \
+        return false;                                                                               \
+    }
+LEX_LESS(int64_t)
+LEX_LESS(double)
+#define LI_LESS(a, b) lex_less_int64_t(cx, a, b)
+#define LD_LESS(a, b) lex_less_double(cx, a, b)
+CT_SORT_ALGOS(li, int64_t, LI_LESS)
+CT_SORT_ALGOS(ld, int64_t, LD_LESS)
+
+/* the rows of a contiguous [n, m] tensor widened to int64 (bool, integers) or double (floats) */
+static void *widen_rows(const ct_tensor *rows, int64_t count) {
+    void *m = malloc((size_t)(count ? count : 1) * 8);
+    if (!m) return NULL;
+    const char *src = ct_data(rows);
+    switch (rows->dtype) {
+#define CT_WIDEN(E, T, C, mm, _)                                                                        \
+    case CT_##E:                                                                                        \
+        for (int64_t i = 0; i < count; i++)                                                             \
+            if (ct_is_floating(CT_##E)) ((double *)m)[i] = (double)CT_LOAD_##E((const T *)src + i);      \
+            else ((int64_t *)m)[i] = (int64_t)CT_LOAD_##E((const T *)src + i);                          \
+        break;
+        CT_DTYPES_ALL(CT_WIDEN, _)
+#undef CT_WIDEN
+    default: break;
+    }
+    return m;
+}
+
+/* tensors = {heads, inverse, counts, ngroups, rows}; ints = {consecutive}: rows [n, m]
+ * contiguous, in (unless consecutive) lexicographic order; heads[g] is the row that stands
+ * for group g, inverse[r] the group of row r, counts[g] its size (int64 [n] each) */
+int ct_cpu_unique_dim(const ct_kernel_args *a) {
+    ct_tensor *const *t = a->tensors;
+    int64_t n = t[4]->sizes[0], cols = t[4]->sizes[1];
+    bool fl = ct_is_floating(t[4]->dtype);
+    lex_ctx cx = {widen_rows(t[4], n * cols), cols};
+    int64_t *perm = malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+    if (!cx.m || !perm) {
+        free((void *)cx.m);
+        free(perm);
+        return ct_error(CT_ERR_NOMEM, "unique: out of memory for %lld rows", (long long)n);
+    }
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    if (!a->ints[0] && fl) ld_sort(perm, n, &cx);
+    else if (!a->ints[0]) li_sort(perm, n, &cx);
+    int64_t *heads = (int64_t *)ct_data(t[0]), *inv = (int64_t *)ct_data(t[1]), *cnt = (int64_t *)ct_data(t[2]);
+    int64_t g = -1;
+    for (int64_t i = 0; i < n; i++) {
+        bool same = i > 0;
+        for (int64_t c = 0; same && c < cols; c++) {   /* != against the group's first row */
+            int64_t x = heads[g] * cols + c, y = perm[i] * cols + c;
+            same = fl ? ((const double *)cx.m)[x] == ((const double *)cx.m)[y]
+                      : ((const int64_t *)cx.m)[x] == ((const int64_t *)cx.m)[y];
+        }
+        if (!same) heads[++g] = perm[i], cnt[g] = 0;
+        cnt[g]++;
+        inv[perm[i]] = g;
+    }
+    *(int64_t *)ct_data(t[3]) = g + 1;
+    free((void *)cx.m);
+    free(perm);
+    return 0;
+}
