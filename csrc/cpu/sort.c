@@ -5,10 +5,12 @@
  * as PyTorch's comparators order the values: NaN above everything (all NaNs
  * equal), -0.0 equal to 0.0, a descending order as complemented keys. Keys of
  * up to 32 bits pack with a 32-bit index into one uint64_t (key high); 64-bit
- * keys whose row spans under 2^32 pack too, as key - min. The unstable sorts
- * and selections then run PyTorch's algorithms step for step (sort_algos.h),
- * so ties come out in PyTorch's order; stable sorts are LSD radix sorts.
- * Values are written by copying the source element an index names. */
+ * keys whose row spans under 2^32 pack too, as key - lo. The unstable sorts
+ * and selections run PyTorch's algorithms step for step (sort_algos.h), so
+ * ties come out in PyTorch's order; stable sorts are LSD radix sorts, and so
+ * is an unstable sort whose keys turn out all distinct (its order is then the
+ * only one). Values are rebuilt from the keys (from the source element the
+ * index names where a key stands for several values: the zeros, NaN). */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -24,56 +26,82 @@ typedef struct {
 
 #define PK_LESS(a, b) ((a) >> 32 < (b) >> 32)
 #define WD_LESS(a, b) ((a).key < (b).key)
-CT_SORT_ALGOS(pk, uint64_t, PK_LESS)
-CT_SORT_ALGOS(wd, wide_t, WD_LESS)
+CT_SORT_ALGOS(pk, uint64_t, PK_LESS, 0)
+CT_SORT_ALGOS(wd, wide_t, WD_LESS, 0)
 
-#define PAR_SORT_MIN 65536   /* a single row this long sorts its partitions on several threads */
+#define PAR_SORT_MIN 65536   /* a row this long: likely ties; alone, its partitions run on several threads */
+#define IDX_MASK 0xffffffffull
 
-/* ---- keys ---- */
+/* ---- keys, and values back from them ---- */
 static inline uint32_t key_f32(float v) {
-    uint32_t u = ct_float_to_bits(v);
-    if (v != v) return UINT32_MAX;
-    if (v == 0) return 0x80000000u;
-    return (u & 0x80000000u) ? ~u : u | 0x80000000u;
+    uint32_t u = ct_float_to_bits(v + 0.0f);   /* -0.0 + 0.0 is +0.0: one zero */
+    uint32_t k = u ^ ((uint32_t)((int32_t)u >> 31) | 0x80000000u);
+    return v != v ? UINT32_MAX : k;
 }
-
+static inline float val_f32(uint64_t k) {
+    uint32_t u = (uint32_t)k;
+    return ct_bits_to_float(u >> 31 ? u ^ 0x80000000u : ~u);
+}
 static inline uint64_t key_f64(double v) {
+    double z = v + 0.0;
     uint64_t u;
-    memcpy(&u, &v, 8);
-    if (v != v) return UINT64_MAX;
-    if (v == 0) return 1ull << 63;
-    return (u >> 63) ? ~u : u | (1ull << 63);
+    memcpy(&u, &z, 8);
+    uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | (1ull << 63));
+    return v != v ? UINT64_MAX : k;
+}
+static inline double val_f64(uint64_t k) {
+    uint64_t u = k >> 63 ? k ^ (1ull << 63) : ~k;
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
 }
 
-#define KEY_BOOL(p) ((uint32_t) * (const bool *)(p))
-#define KEY_UINT8(p) ((uint32_t) * (const uint8_t *)(p))
-#define KEY_INT8(p) ((uint32_t)(uint8_t) * (const int8_t *)(p) ^ 0x80u)
-#define KEY_INT16(p) ((uint32_t)(uint16_t) * (const int16_t *)(p) ^ 0x8000u)
-#define KEY_INT32(p) ((uint32_t) * (const int32_t *)(p) ^ 0x80000000u)
-#define KEY_INT64(p) ((uint64_t) * (const int64_t *)(p) ^ (1ull << 63))
-#define KEY_FLOAT16(p) key_f32(ct_half_to_float(*(const ct_half *)(p)))
-#define KEY_BFLOAT16(p) key_f32(ct_bf16_to_float(*(const ct_bf16 *)(p)))
-#define KEY_FLOAT32(p) key_f32(*(const float *)(p))
-#define KEY_FLOAT64(p) key_f64(*(const double *)(p))
+/* X(E, storage type, key bits): KEY_E(value), VAL_E(key), and RAW_E(key): the key
+ * stands for more than one bit pattern (the value comes from the source) */
+#define CT_SORT_TYPES(X)                                                                        \
+    X(BOOL, bool, 32) X(UINT8, uint8_t, 32) X(INT8, int8_t, 32) X(INT16, int16_t, 32)           \
+    X(INT32, int32_t, 32) X(FLOAT16, ct_half, 32) X(BFLOAT16, ct_bf16, 32) X(FLOAT32, float, 32) \
+    X(INT64, int64_t, 64) X(FLOAT64, double, 64)
+#define KEY_BOOL(v) ((uint64_t)(v))
+#define KEY_UINT8(v) ((uint64_t)(v))
+#define KEY_INT8(v) ((uint64_t)(uint8_t)(v) ^ 0x80u)
+#define KEY_INT16(v) ((uint64_t)(uint16_t)(v) ^ 0x8000u)
+#define KEY_INT32(v) ((uint64_t)(uint32_t)(v) ^ 0x80000000u)
+#define KEY_INT64(v) ((uint64_t)(v) ^ (1ull << 63))
+#define KEY_FLOAT16(v) ((uint64_t)key_f32(ct_half_to_float(v)))
+#define KEY_BFLOAT16(v) ((uint64_t)key_f32(ct_bf16_to_float(v)))
+#define KEY_FLOAT32(v) ((uint64_t)key_f32(v))
+#define KEY_FLOAT64(v) key_f64(v)
+#define VAL_BOOL(k) ((bool)(k))
+#define VAL_UINT8(k) ((uint8_t)(k))
+#define VAL_INT8(k) ((int8_t)(uint8_t)((k) ^ 0x80u))
+#define VAL_INT16(k) ((int16_t)(uint16_t)((k) ^ 0x8000u))
+#define VAL_INT32(k) ((int32_t)(uint32_t)((k) ^ 0x80000000u))
+#define VAL_INT64(k) ((int64_t)((k) ^ (1ull << 63)))
+#define VAL_FLOAT16(k) ct_float_to_half(val_f32(k))
+#define VAL_BFLOAT16(k) ct_float_to_bf16(val_f32(k))
+#define VAL_FLOAT32(k) val_f32(k)
+#define VAL_FLOAT64(k) val_f64(k)
+#define RAW_INT(k) false
+#define RAW_F32(k) ((k) == 0x80000000u || (k) == UINT32_MAX)
+#define RAW_BOOL RAW_INT
+#define RAW_UINT8 RAW_INT
+#define RAW_INT8 RAW_INT
+#define RAW_INT16 RAW_INT
+#define RAW_INT32 RAW_INT
+#define RAW_INT64 RAW_INT
+#define RAW_FLOAT16 RAW_F32
+#define RAW_BFLOAT16 RAW_F32
+#define RAW_FLOAT32 RAW_F32
+#define RAW_FLOAT64(k) ((k) == (1ull << 63) || (k) == UINT64_MAX)
 
-static bool wide_dtype(ct_dtype d) { return d == CT_INT64 || d == CT_FLOAT64; }
-#define CT_NARROW_DTYPES(X) X(BOOL) X(UINT8) X(INT8) X(INT16) X(INT32) X(FLOAT16) X(BFLOAT16) X(FLOAT32)
-
-static uint64_t key_any(ct_dtype dt, const char *p) {
-    switch (dt) {
-#define CT_KEY_CASE(E) case CT_##E: return KEY_##E(p);
-        CT_NARROW_DTYPES(CT_KEY_CASE)
-#undef CT_KEY_CASE
-    case CT_INT64: return KEY_INT64(p);
-    default: return KEY_FLOAT64(p);
-    }
-}
-
-/* One row in sortable form: pk (packed) or wd (wide) holds it, by `packed`. */
+/* One row in sortable form: pk (packed) or wd (wide) holds it, by `packed`;
+ * a key is (stored + lo) ^ flip. */
 typedef struct {
     uint64_t *pk, *pk_tmp;
     wide_t *wd, *wd_tmp;
     bool packed;
+    uint64_t lo, flip;
 } row_buf;
 
 static int buf_alloc(row_buf *b, int64_t n) {
@@ -89,39 +117,100 @@ static void buf_free(row_buf *b) {
     free(b->wd_tmp);
 }
 
-/* Read n elements (byte stride st) of dtype dt; flip complements the keys. */
+/* Read n elements (byte stride st) of dtype dt; flip: descending (complemented keys). */
 static void load_row(row_buf *b, const char *src, int64_t st, int64_t n, ct_dtype dt, bool flip) {
-    if (!wide_dtype(dt) && n <= (int64_t)UINT32_MAX) {
-        uint64_t f = flip ? 0xffffffff00000000ull : 0, *e = b->pk;
-        b->packed = true;
-        switch (dt) {
-#define CT_LOAD32(E)                                                                                      \
-    case CT_##E:                                                                                          \
-        for (int64_t i = 0; i < n; i++) e[i] = ((uint64_t)KEY_##E(src + i * st) << 32 | (uint64_t)i) ^ f; \
+    switch (dt) {
+#define CT_LOAD(E, T, W)                                                                            \
+    case CT_##E: {                                                                                  \
+        b->flip = flip ? (W == 64 ? UINT64_MAX : 0xffffffffull) : 0;                                \
+        b->lo = 0;                                                                                  \
+        uint64_t lo = UINT64_MAX, hi = 0;                                                           \
+        if (W == 64)                                                                                \
+            for (int64_t i = 0; i < n; i++) {                                                       \
+                uint64_t k = KEY_##E(*(const T *)(src + i * st)) ^ b->flip;                         \
+                lo = k < lo ? k : lo, hi = k > hi ? k : hi;                                         \
+            }                                                                                       \
+        else                                                                                        \
+            lo = hi = 0;                                                                            \
+        b->packed = n <= (int64_t)IDX_MASK && hi - lo <= IDX_MASK;   /* as key - lo */            \
+        if (b->packed) {                                                                            \
+            b->lo = lo;                                                                             \
+            for (int64_t i = 0; i < n; i++)                                                         \
+                b->pk[i] = ((KEY_##E(*(const T *)(src + i * st)) ^ b->flip) - lo) << 32 | (uint64_t)i; \
+        } else {                                                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                       \
+                b->wd[i].key = KEY_##E(*(const T *)(src + i * st)) ^ b->flip;                       \
+                b->wd[i].idx = (uint64_t)i;                                                         \
+            }                                                                                       \
+        }                                                                                           \
+        break;                                                                                      \
+    }
+        CT_SORT_TYPES(CT_LOAD)
+#undef CT_LOAD
+    default: break;
+    }
+}
+
+/* the first k elements of a sorted buffer: indices, and the values the keys stand for */
+static void write_row(const row_buf *b, int64_t k, ct_dtype dt, const char *src, int64_t sst, char *vals, int64_t vst,
+                      char *ind, int64_t ist) {
+    switch (dt) {
+#define CT_WRITE_LOOP(E, T, STORED, IDX)                                                  \
+    for (int64_t j = 0; j < k; j++) {                                                     \
+        uint64_t key = ((STORED) + b->lo) ^ b->flip;                                      \
+        int64_t i = (int64_t)(IDX);                                                       \
+        *(int64_t *)(ind + j * ist) = i;                                                  \
+        *(T *)(vals + j * vst) = RAW_##E(key) ? *(const T *)(src + i * sst) : VAL_##E(key); \
+    }
+#define CT_WRITE(E, T, W)                                                       \
+    case CT_##E:                                                                \
+        if (b->packed) CT_WRITE_LOOP(E, T, b->pk[j] >> 32, b->pk[j] & IDX_MASK) \
+        else CT_WRITE_LOOP(E, T, b->wd[j].key, b->wd[j].idx)                    \
         break;
-            CT_NARROW_DTYPES(CT_LOAD32)
-#undef CT_LOAD32
-        default: break;
-        }
-        return;
+        CT_SORT_TYPES(CT_WRITE)
+#undef CT_WRITE
+#undef CT_WRITE_LOOP
+    default: break;
     }
-    uint64_t f = flip ? UINT64_MAX : 0, lo = UINT64_MAX, hi = 0;
-    wide_t *w = b->wd;
-#define CT_LOAD64(KEYEXPR)                                  \
-    for (int64_t i = 0; i < n; i++) {                       \
-        const char *p = src + i * st;                       \
-        w[i].key = (KEYEXPR) ^ f;                           \
-        w[i].idx = (uint64_t)i;                             \
-        lo = w[i].key < lo ? w[i].key : lo;                 \
-        hi = w[i].key > hi ? w[i].key : hi;                 \
+}
+
+/* topk's partial sort (std::partial_sort) straight from the source: a heap of the k
+ * least elements so far; the others are never stored */
+static void topk_heap_row(row_buf *b, const char *src, int64_t st, int64_t n, int64_t k, ct_dtype dt, bool flip) {
+    b->lo = 0;
+    switch (dt) {
+#define CT_HEAP(E, T, W)                                                                          \
+    case CT_##E: {                                                                                \
+        b->flip = flip ? (W == 64 ? UINT64_MAX : 0xffffffffull) : 0;                              \
+        b->packed = W == 32 && n <= (int64_t)IDX_MASK;                                            \
+        if (b->packed) {                                                                          \
+            uint64_t *h = b->pk;                                                                  \
+            for (int64_t i = 0; i < k; i++) h[i] = (KEY_##E(*(const T *)(src + i * st)) ^ b->flip) << 32 | (uint64_t)i; \
+            pk_make_heap(h, k, NULL);                                                             \
+            for (int64_t i = k; i < n; i++) {                                                     \
+                uint64_t e = (KEY_##E(*(const T *)(src + i * st)) ^ b->flip) << 32 | (uint64_t)i; \
+                if (PK_LESS(e, h[0])) pk_adjust_heap(h, 0, k, e, NULL);                           \
+            }                                                                                     \
+            pk_sort_heap(h, k, NULL);                                                             \
+        } else {                                                                                  \
+            wide_t *h = b->wd;                                                                    \
+            for (int64_t i = 0; i < k; i++) {                                                     \
+                h[i].key = KEY_##E(*(const T *)(src + i * st)) ^ b->flip;                         \
+                h[i].idx = (uint64_t)i;                                                           \
+            }                                                                                     \
+            wd_make_heap(h, k, NULL);                                                             \
+            for (int64_t i = k; i < n; i++) {                                                     \
+                wide_t e = {KEY_##E(*(const T *)(src + i * st)) ^ b->flip, (uint64_t)i};          \
+                if (WD_LESS(e, h[0])) wd_adjust_heap(h, 0, k, e, NULL);                           \
+            }                                                                                     \
+            wd_sort_heap(h, k, NULL);                                                             \
+        }                                                                                         \
+        break;                                                                                    \
     }
-    if (dt == CT_INT64) CT_LOAD64(KEY_INT64(p))
-    else if (dt == CT_FLOAT64) CT_LOAD64(KEY_FLOAT64(p))
-    else CT_LOAD64(key_any(dt, p))
-#undef CT_LOAD64
-    /* a row spanning under 2^32 packs as key - lo (same order, same ties) */
-    b->packed = n <= (int64_t)UINT32_MAX && hi - lo <= UINT32_MAX;
-    for (int64_t i = 0; b->packed && i < n; i++) b->pk[i] = (w[i].key - lo) << 32 | (uint64_t)i;
+        CT_SORT_TYPES(CT_HEAP)
+#undef CT_HEAP
+    default: break;
+    }
 }
 
 /* ---- stable sorts: LSD radix over the key bytes (bytes all elements share are skipped) ---- */
@@ -152,6 +241,12 @@ static void load_row(row_buf *b, const char *src, int64_t st, int64_t n, ct_dtyp
             src = dst, dst = t;                                                                  \
         }                                                                                        \
         if (src != a) memcpy(a, src, (size_t)n * sizeof(E));                                     \
+    }                                                                                            \
+    /* whether two neighbours of a sorted a share a key */                                      \
+    static bool name##_ties(const E *a, int64_t n) {                                             \
+        for (int64_t i = 1; i < n; i++)                                                          \
+            if (KEY(a[i]) == KEY(a[i - 1])) return true;                                         \
+        return false;                                                                            \
     }
 #define PK_KEY(e) ((e) >> 32)
 #define WD_KEY(e) ((e).key)
@@ -190,49 +285,55 @@ static void row_ptrs(const rows_t *w, int64_t r, char **p) {
     }
 }
 
-/* the first k elements of a sorted buffer: indices, and the values they name */
-static void write_row(const row_buf *b, int64_t k, const char *src, int64_t sst, int isz, char *vals, int64_t vst,
-                      char *ind, int64_t ist) {
-#define CT_WRITE(T)                                                                                  \
-    for (int64_t j = 0; j < k; j++) {                                                                \
-        int64_t i = b->packed ? (int64_t)(b->pk[j] & 0xffffffffu) : (int64_t)b->wd[j].idx;           \
-        *(int64_t *)(ind + j * ist) = i;                                                             \
-        *(T *)(vals + j * vst) = *(const T *)(src + i * sst);                                        \
-    }
-    switch (isz) {
-    case 1: CT_WRITE(uint8_t) break;
-    case 2: CT_WRITE(uint16_t) break;
-    case 4: CT_WRITE(uint32_t) break;
-    default: CT_WRITE(uint64_t) break;
-    }
-#undef CT_WRITE
-}
-
-/* what a kernel does to one loaded row: leave the answer in the buffer's first k elements */
+/* what a kernel does to each row */
 typedef struct {
     int op;             /* CT_OP_sort, CT_OP_topk, CT_OP_kthvalue */
     ct_dtype dtype;
-    int64_t n, k;
+    int64_t n, k, sst;  /* row length, results per row, source byte stride */
     bool flip, stable, sorted;
+    int64_t radix_tries, radix_fails;   /* unstable sorts: rows sorted by radix first, and with ties */
 } row_job;
 
-static void run_row(const row_job *j, row_buf *b) {
+/* an unstable sort: a radix sort when the keys are all distinct, else PyTorch's introsort;
+ * the radix sort is tried on rows short enough for ties to be rare, while at most about
+ * half the rows so far had ties */
+static void unstable_sort(row_job *j, row_buf *b, const char *src) {
+    int64_t n = j->n, tries, fails;
+#pragma omp atomic read
+    tries = j->radix_tries;
+#pragma omp atomic read
+    fails = j->radix_fails;
+    if (n < PAR_SORT_MIN && 2 * fails <= tries + 2) {
+#pragma omp atomic update
+        j->radix_tries++;
+        if (b->packed ? (pk_radix(b->pk, b->pk_tmp, n), !pk_radix_ties(b->pk, n))
+                      : (wd_radix(b->wd, b->wd_tmp, n), !wd_radix_ties(b->wd, n)))
+            return;
+#pragma omp atomic update
+        j->radix_fails++;
+        load_row(b, src, j->sst, n, j->dtype, j->flip);
+    }
+    if (b->packed) pk_sort(b->pk, n, NULL);
+    else wd_sort(b->wd, n, NULL);
+}
+
+/* one row from src: the answer in the buffer's first k elements */
+static void run_row(row_job *j, row_buf *b, const char *src) {
     int64_t n = j->n, k = j->k;
+    if (j->op == CT_OP_topk && k * 64 <= n) {   /* as PyTorch: a partial sort for small k */
+        topk_heap_row(b, src, j->sst, n, k, j->dtype, j->flip);
+        return;
+    }
+    load_row(b, src, j->sst, n, j->dtype, j->flip);
     if (j->op == CT_OP_sort && j->stable) {
         if (b->packed) pk_radix(b->pk, b->pk_tmp, n);
         else wd_radix(b->wd, b->wd_tmp, n);
     } else if (j->op == CT_OP_sort) {
-        if (b->packed) pk_sort(b->pk, n, NULL);
-        else wd_sort(b->wd, n, NULL);
+        unstable_sort(j, b, src);
     } else if (j->op == CT_OP_kthvalue) {
-        if (b->packed) pk_quickselect(b->pk, n, k - 1, NULL);
-        else wd_quickselect(b->wd, n, k - 1, NULL);
-        if (b->packed) b->pk[0] = b->pk[k - 1];
-        else b->wd[0] = b->wd[k - 1];
-    } else if (k * 64 <= n) {   /* topk, as PyTorch: a partial sort for small k */
-        if (b->packed) pk_heap_select(b->pk, k, n, NULL), pk_sort_heap(b->pk, k, NULL);
-        else wd_heap_select(b->wd, k, n, NULL), wd_sort_heap(b->wd, k, NULL);
-    } else {                    /* else nth_element, then a sort of the k - 1 before it */
+        if (b->packed) pk_quickselect(b->pk, n, k - 1, NULL), b->pk[0] = b->pk[k - 1];
+        else wd_quickselect(b->wd, n, k - 1, NULL), b->wd[0] = b->wd[k - 1];
+    } else {   /* topk: nth_element, then a sort of the k - 1 before it */
         if (b->packed) pk_nth_element(b->pk, k - 1, n, NULL);
         else wd_nth_element(b->wd, k - 1, n, NULL);
         if (j->sorted && b->packed) pk_sort(b->pk, k - 1, NULL);
@@ -240,7 +341,7 @@ static void run_row(const row_job *j, row_buf *b) {
     }
 }
 
-/* One long unstable row: the partitions run as OpenMP tasks. */
+/* One long unstable row (ties are likely): the introsort's partitions run as OpenMP tasks. */
 static void sort_one_row_parallel(row_buf *b, int64_t n, int nt) {
 #pragma omp parallel num_threads(nt)
 #pragma omp single
@@ -253,24 +354,24 @@ static void sort_one_row_parallel(row_buf *b, int64_t n, int nt) {
 }
 
 /* tensors = {values, indices, self}, values and indices shaped like self but k long along dim */
-static int run_rows(const ct_kernel_args *a, const row_job *job, int dim) {
+static int run_rows(const ct_kernel_args *a, row_job *job, int dim) {
     ct_tensor *self = a->tensors[2];
     rows_t w;
     rows_init(&w, a->tensors, dim);
     int64_t n = job->n, out_n = job->op == CT_OP_kthvalue ? 1 : job->k;
     if (w.rows == 0 || n == 0 || out_n == 0) return 0;
     int isz = ct_itemsize(self->dtype), nt = ct_get_num_threads();
-    int64_t sst = self->strides[dim] * isz, vst = a->tensors[0]->strides[dim] * isz;
-    int64_t ist = a->tensors[1]->strides[dim] * 8;
+    int64_t vst = a->tensors[0]->strides[dim] * isz, ist = a->tensors[1]->strides[dim] * 8;
+    job->sst = self->strides[dim] * isz;
     bool failed = false;
     if (w.rows == 1 && job->op == CT_OP_sort && !job->stable && n >= PAR_SORT_MIN && nt > 1) {
         row_buf b;
         char *p[3];
         if (buf_alloc(&b, n) == 0) {
             row_ptrs(&w, 0, p);
-            load_row(&b, p[2], sst, n, self->dtype, job->flip);
+            load_row(&b, p[2], job->sst, n, self->dtype, job->flip);
             sort_one_row_parallel(&b, n, nt);
-            write_row(&b, n, p[2], sst, isz, p[0], vst, p[1], ist);
+            write_row(&b, n, self->dtype, p[2], job->sst, p[0], vst, p[1], ist);
         } else {
             failed = true;
         }
@@ -289,9 +390,8 @@ static int run_rows(const ct_kernel_args *a, const row_job *job, int dim) {
                 if (!ok) continue;
                 char *p[3];
                 row_ptrs(&w, r, p);
-                load_row(&b, p[2], sst, n, self->dtype, job->flip);
-                run_row(job, &b);
-                write_row(&b, out_n, p[2], sst, isz, p[0], vst, p[1], ist);
+                run_row(job, &b, p[2]);
+                write_row(&b, out_n, self->dtype, p[2], job->sst, p[0], vst, p[1], ist);
             }
             buf_free(&b);
         }
@@ -386,8 +486,8 @@ LEX_LESS(int64_t)
 LEX_LESS(double)
 #define LI_LESS(a, b) lex_less_int64_t(cx, a, b)
 #define LD_LESS(a, b) lex_less_double(cx, a, b)
-CT_SORT_ALGOS(li, int64_t, LI_LESS)
-CT_SORT_ALGOS(ld, int64_t, LD_LESS)
+CT_SORT_ALGOS(li, int64_t, LI_LESS, 1)
+CT_SORT_ALGOS(ld, int64_t, LD_LESS, 1)
 
 /* the rows of a contiguous [n, m] tensor widened to int64 (bool, integers) or double (floats) */
 static void *widen_rows(const ct_tensor *rows, int64_t count) {

@@ -3,11 +3,11 @@
  * libstdc++'s std::sort (introsort), std::partial_sort (heap select) and
  * std::nth_element (introselect), and TH's quickselect (kthvalue).
  *
- * CT_SORT_ALGOS(P, E, LESS) defines static functions P_name over an array of
- * elements of type E ordered by LESS(a, b) (a strict weak order on element
- * values; it may use the context pointer cx that every function passes on).
- * Scans that the C++ code leaves unguarded (it relies on sentinels) are
- * guarded here, which changes nothing for a strict weak order and keeps a
+ * CT_SORT_ALGOS(P, E, LESS, GUARDED) defines static functions P_name over an
+ * array of elements of type E ordered by LESS(a, b) (it may use the context
+ * pointer cx that every function passes on). Scans that the C++ code leaves
+ * unguarded rely on sentinels, which only a strict weak order guarantees;
+ * GUARDED 1 bounds them, which changes nothing for such an order and keeps a
  * looser comparator (unique(dim=) with NaNs) inside the array. */
 #ifndef CT_SORT_ALGOS_H
 #define CT_SORT_ALGOS_H
@@ -22,7 +22,7 @@
 /* floor(log2(n)) for n > 0 (std::__lg) */
 static inline int64_t ct_lg(int64_t n) { return 63 - __builtin_clzll((unsigned long long)n); }
 
-#define CT_SORT_ALGOS(P, E, LESS)                                                                        \
+#define CT_SORT_ALGOS(P, E, LESS, GUARDED)                                                                      \
     CT_SORT_FN inline void P##_swap(E *a, int64_t i, int64_t j) {                                           \
         E t_ = a[i];                                                                                     \
         a[i] = a[j];                                                                                     \
@@ -54,7 +54,7 @@ static inline int64_t ct_lg(int64_t n) { return 63 - __builtin_clzll((unsigned l
         for (int64_t i = CT_SORT_THRESHOLD; i < n; i++) {                                                \
             E v = a[i];                                                                                  \
             int64_t j = i;                                                                               \
-            while (j > 0 && LESS(v, a[j - 1])) a[j] = a[j - 1], j--;                                     \
+            while ((!(GUARDED) || j > 0) && LESS(v, a[j - 1])) a[j] = a[j - 1], j--;                     \
             a[j] = v;                                                                                    \
         }                                                                                                \
     }                                                                                                    \
@@ -117,13 +117,15 @@ static inline int64_t ct_lg(int64_t n) { return 63 - __builtin_clzll((unsigned l
         } else if (LESS(a[x], a[z])) P##_swap(a, first, x);                                              \
         else if (LESS(a[y], a[z])) P##_swap(a, first, z);                                                \
         else P##_swap(a, first, y);                                                                      \
-        int64_t lo = first + 1, hi = last;                                                               \
-        for (;;) {                                                                                       \
-            while (lo < last - 1 && LESS(a[lo], a[first])) lo++;                                         \
+        E *base = a + first, *lo = base + 1, *hi = a + last, *end = a + last, pv = *base;                \
+        for (;;) { /* the pivot stays at a[first] meanwhile: compare with a copy */                    \
+            while ((!(GUARDED) || lo < end - 1) && LESS(*lo, pv)) lo++;                                  \
             hi--;                                                                                        \
-            while (hi > first && LESS(a[first], a[hi])) hi--;                                            \
-            if (!(lo < hi)) return lo;                                                                   \
-            P##_swap(a, lo, hi);                                                                         \
+            while ((!(GUARDED) || hi > base) && LESS(pv, *hi)) hi--;                                     \
+            if (!(lo < hi)) return lo - a;                                                               \
+            E t_ = *lo;                                                                                  \
+            *lo = *hi;                                                                                   \
+            *hi = t_;                                                                                    \
             lo++;                                                                                        \
         }                                                                                                \
     }                                                                                                    \
