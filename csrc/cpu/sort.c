@@ -17,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "../core/ct_cpu_alloc.h"
 #include "ct_kernels.h"
 #include "sort_algos.h"
 
@@ -102,19 +103,21 @@ typedef struct {
     wide_t *wd, *wd_tmp;
     bool packed;
     uint64_t lo, flip;
+    int64_t bytes;   /* of the one block wd points to */
 } row_buf;
 
+/* scratch from the caching allocator: repeated calls do not pay page faults again */
 static int buf_alloc(row_buf *b, int64_t n) {
-    b->wd = malloc((size_t)n * sizeof(wide_t));
-    b->wd_tmp = malloc((size_t)n * sizeof(wide_t));
+    b->bytes = 2 * (n > 0 ? n : 1) * (int64_t)sizeof(wide_t);
+    b->wd = ct_cpu_alloc(b->bytes);
+    b->wd_tmp = b->wd ? b->wd + n : NULL;
     b->pk = (uint64_t *)b->wd_tmp;   /* packed rows live in the halves of wd_tmp */
-    b->pk_tmp = (uint64_t *)b->wd_tmp + n;
-    return b->wd && b->wd_tmp ? 0 : -1;
+    b->pk_tmp = b->pk ? b->pk + n : NULL;
+    return b->wd ? 0 : -1;
 }
 
 static void buf_free(row_buf *b) {
-    free(b->wd);
-    free(b->wd_tmp);
+    if (b->wd) ct_cpu_free(b->wd, b->bytes);
 }
 
 /* Read n elements (byte stride st) of dtype dt; flip: descending (complemented keys). */

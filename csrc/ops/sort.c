@@ -46,12 +46,14 @@ static int values_indices(int op, ct_tensor *x, int64_t dim, int64_t len, bool l
     return rc;
 }
 
-/* record values = x gathered at indices along dim (name: PyTorch's grad_fn) */
-static int record_gather(ct_tensor *x, const char *name, int64_t dim, ct_tensor *values, ct_tensor *indices) {
-    int64_t ints[1] = {dim};
-    if (ct_record_op(CT_NODE_GATHER, name, 1, &x, values, 1, &indices, NULL, 0, ints, 1) == 0) return 0;
-    ct_decref(values);
-    ct_decref(indices);
+/* record *values as x's values at *indices (kind CT_NODE_GATHER, or CT_NODE_MAXMIN_DIM with
+ * ints {dim, keepdim}); on failure both are released and set to NULL */
+static int record(int kind, ct_tensor *x, const char *name, const int64_t *ints, int nints, ct_tensor **values,
+                  ct_tensor **indices) {
+    if (ct_record_op(kind, name, 1, &x, *values, 1, indices, NULL, 0, ints, nints) == 0) return 0;
+    ct_decref(*values);
+    ct_decref(*indices);
+    *values = *indices = NULL;
     return -1;
 }
 
@@ -61,7 +63,7 @@ int ct_sort(ct_tensor *x, int64_t dim, bool descending, bool stable, ct_tensor *
     if (ct_wrap_dim(dim, x->ndim, &d) < 0) return -1;
     int64_t ints[3] = {d, descending, stable};
     if (values_indices(CT_OP_sort, x, d, 0, true, ints, 3, values, indices) < 0) return -1;
-    return record_gather(x, "SortBackward0", d, *values, *indices);
+    return record(CT_NODE_GATHER, x, "SortBackward0", &d, 1, values, indices);
 }
 
 int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_tensor **values, ct_tensor **indices) {
@@ -72,7 +74,7 @@ int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_
     if (x->dtype == CT_BOOL) return ct_error(CT_ERR_RUNTIME, "topk does not support bool dtypes on CPU");
     int64_t ints[4] = {d, x->ndim ? k : 1, largest, sorted};   /* a 0-dim input is its own top element */
     if (values_indices(CT_OP_topk, x, d, k, false, ints, 4, values, indices) < 0) return -1;
-    return record_gather(x, "TopkBackward0", d, *values, *indices);
+    return record(CT_NODE_GATHER, x, "TopkBackward0", &d, 1, values, indices);
 }
 
 int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **values, ct_tensor **indices) {
@@ -98,14 +100,9 @@ int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **
             return -1;
         }
     }
-    if (!x->ndim) return record_gather(x, "KthvalueBackward0", 0, *values, *indices);
+    if (!x->ndim) return record(CT_NODE_GATHER, x, "KthvalueBackward0", &d, 1, values, indices);
     int64_t ints_node[2] = {d, keepdim};   /* one position per row: the node of max/min(dim) */
-    if (ct_record_op(CT_NODE_MAXMIN_DIM, "KthvalueBackward0", 1, &x, *values, 1, indices, NULL, 0, ints_node, 2) == 0)
-        return 0;
-    ct_decref(*values);
-    ct_decref(*indices);
-    *values = *indices = NULL;
-    return -1;
+    return record(CT_NODE_MAXMIN_DIM, x, "KthvalueBackward0", ints_node, 2, values, indices);
 }
 
 /* ---- unique ---- */
