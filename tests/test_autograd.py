@@ -287,6 +287,14 @@ case("scatter_add", lambda x, s: x.scatter_add(1, torch.tensor([[0, 0], [3, 1]])
      In((2, 2), layout="t"))
 case("index_add", lambda x, s: x.index_add(0, torch.tensor([2, 0, 2]), s, alpha=2.0), In((3, 4)),
      In((3, 4), layout="t"))
+for _reduce in ["sum", "prod", "mean", "amax", "amin"]:
+    for _include in [True, False]:
+        case("scatter_reduce", lambda x, s, r=_reduce, i=_include: x.scatter_reduce(
+            0, torch.tensor([[0, 2, 2], [2, 1, 0], [0, 0, 0], [2, 2, 1]]), s, r, include_self=i),
+            In((3, 3), layout="t"), In((4, 3), signed=True))
+case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([[True, False, True], [False, True, True]]), s),
+     In((2, 3), layout="t"), In((2, 4)))
+case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([False, True, True]), s), In((2, 1)), In((5,)))
 
 # sorting: the gradient goes back to the positions the indices name
 case("sort", lambda x: torch.sort(x, dim=1, descending=True).values, In((3, 4), layout="t"))

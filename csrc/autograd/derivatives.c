@@ -256,6 +256,69 @@ static int64_t reduced_count(const ct_node *n) {
     return c;
 }
 
+/* ---- scatter_reduce: ints {dim, reduce, include_self}; saved {index, counts} (mean) or
+ * {index, self, src, result} (prod amax amin) ---- */
+static ct_tensor *gather_at(arena *ar, ct_tensor *t, const ct_node *n) {
+    return K(ct_gather(t, n->ints[0], n->saved[0]));
+}
+/* t with the positions the index names set to 0 (where include_self=False left self out) */
+static ct_tensor *zero_at_index(arena *ar, ct_tensor *t, const ct_node *n) {
+    return K(ar->fail ? NULL : ct_scatter(t, n->ints[0], n->saved[0], num(ar, 0), true, CT_SCATTER_SET, false));
+}
+static ct_tensor *where(arena *ar, ct_tensor *cond, ct_tensor *a, ct_tensor *b) {
+    return K(ar->fail ? NULL : ct_where(cond, a, b, NULL));
+}
+
+/* prod: each value's gradient is g times the product of the others (zeros handled apart) */
+static ct_tensor *scatter_prod_grads(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gsrc) {
+    ct_tensor *self = n->saved[1], *src = n->saved[2], *res = n->saved[3], *zero = num(ar, 0), *one = num(ar, 1);
+    int64_t dim = n->ints[0];
+    bool include_self = n->ints[2];
+    ct_tensor *masked_self = where(ar, cmp(ar, CT_OP_eq, self, zero), one, self);
+    ct_tensor *others = K(ar->fail ? NULL : ct_scatter_reduce(masked_self, dim, n->saved[0], src, CT_SR_PROD,
+                                                              include_self, false));
+    ct_tensor *gs = dv(ar, mul(ar, g, others), masked_self);
+    if (n->next[1].node) {   /* a zero alone in its group gets the product of the others */
+        ct_tensor *src_zero = cmp(ar, CT_OP_eq, src, zero);
+        ct_tensor *zeros_in = K(ar->fail ? NULL : ct_scatter(zeros_like(ar, self), dim, n->saved[0],
+                                                             K(ar->fail ? NULL : ct_to_dtype(src_zero, self->dtype, false)),
+                                                             false, CT_SCATTER_ADD, false));
+        ct_tensor *single = K(ar->fail ? NULL : ct_binary(CT_OP_logical_and, src_zero,
+                                                          cmp(ar, CT_OP_eq, gather_at(ar, zeros_in, n), one), NULL, NULL));
+        ct_tensor *others_src = K(ar->fail ? NULL : ct_scatter_reduce(self, dim, n->saved[0], where(ar, single, one, src),
+                                                                      CT_SR_PROD, include_self, false));
+        *gsrc = where(ar, single, gather_at(ar, mul(ar, g, others_src), n),
+                      dv(ar, gather_at(ar, mul(ar, g, res), n), where(ar, src_zero, one, src)));
+    }
+    return include_self ? gs : zero_at_index(ar, gs, n);
+}
+
+/* amax/amin: g shared evenly among the values equal to the result */
+static ct_tensor *scatter_extreme_grads(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gsrc) {
+    ct_tensor *self = n->saved[1], *src = n->saved[2], *res = n->saved[3];
+    ct_tensor *self_hit = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_eq, self, res), g->dtype, false));
+    if (!n->ints[2]) self_hit = zero_at_index(ar, self_hit, n);
+    ct_tensor *src_hit = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_eq, src, gather_at(ar, res, n)), g->dtype, false));
+    ct_tensor *count = K(ar->fail ? NULL : ct_scatter(self_hit, n->ints[0], n->saved[0], src_hit, false, CT_SCATTER_ADD,
+                                                      false));
+    ct_tensor *share = dv(ar, g, count);
+    if (n->next[1].node) *gsrc = mul(ar, src_hit, gather_at(ar, share, n));
+    return mul(ar, self_hit, share);
+}
+
+/* the gradients of self (returned) and src (*gsrc) */
+static ct_tensor *scatter_reduce_grads(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gsrc) {
+    switch ((ct_scatter_reduction)n->ints[1]) {
+    case CT_SR_PROD: return scatter_prod_grads(ar, n, g, gsrc);
+    case CT_SR_AMAX:
+    case CT_SR_AMIN: return scatter_extreme_grads(ar, n, g, gsrc);
+    case CT_SR_MEAN: g = dv(ar, g, n->saved[1]); break;
+    case CT_SR_SUM: break;
+    }
+    if (n->next[1].node) *gsrc = gather_at(ar, g, n);
+    return n->ints[2] ? g : zero_at_index(ar, g, n);
+}
+
 static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
     const ct_shape *in = &n->in_shape[0];
     switch (n->kind) {
@@ -437,15 +500,17 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_TRI: gi[0] = K(ar->fail ? NULL : ct_tri(g, n->ints[0], n->ints[1] != 0)); break;
     case CT_NODE_GATHER: { /* g added into zeros at the gathered positions */
         ct_tensor *z = K(ar->fail ? NULL : ct_full(in->ndim, in->sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)));
-        gi[0] = K(ar->fail ? NULL : ct_scatter(z, n->ints[0], n->saved[0], g, false, true, false));
+        gi[0] = K(ar->fail ? NULL : ct_scatter(z, n->ints[0], n->saved[0], g, false, CT_SCATTER_ADD, false));
         break;
     }
     case CT_NODE_SCATTER: { /* self: g, with the overwritten positions zeroed; src: g gathered */
-        gi[0] = n->ints[1] ? g : K(ar->fail ? NULL : ct_scatter(g, n->ints[0], n->saved[0], num(ar, 0), true, false,
-                                                                 false));
+        if (n->ints[1] < 0) return ct_error(CT_ERR_RUNTIME, "derivative for aten::scatter is not implemented");
+        gi[0] = n->ints[1] == CT_SCATTER_ADD ? g : K(ar->fail ? NULL : ct_scatter(g, n->ints[0], n->saved[0], num(ar, 0),
+                                                                                  true, CT_SCATTER_SET, false));
         if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_gather(g, n->ints[0], n->saved[0]));
         break;
     }
+    case CT_NODE_SCATTER_REDUCE: gi[0] = scatter_reduce_grads(ar, n, g, &gi[1]); break;
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -559,7 +624,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
-        "gather", "index_select", "scatter", "scatter_add", "index_add",
+        "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
         "sort", "msort", "topk", "kthvalue", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {

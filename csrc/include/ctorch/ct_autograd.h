@@ -43,6 +43,8 @@ enum {
     CT_NODE_TRI,                       /* ints: {diagonal, upper} */
     CT_NODE_GATHER,                    /* gather, index_select: ints {dim}; saved: the int64 index */
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
+    CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
+                                          self, src, result (prod amax amin) */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */
