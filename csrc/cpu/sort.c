@@ -59,8 +59,8 @@ static inline double val_f64(uint64_t k) {
 
 /* X(E, storage type, key bits): KEY_E(value), VAL_E(key), and RAW_E(key): the key
  * stands for more than one bit pattern (the value comes from the source) */
-#define CT_SORT_TYPES(X)                                                                        \
-    X(BOOL, bool, 32) X(UINT8, uint8_t, 32) X(INT8, int8_t, 32) X(INT16, int16_t, 32)           \
+#define CT_SORT_TYPES(X)                                                                         \
+    X(BOOL, bool, 32) X(UINT8, uint8_t, 32) X(INT8, int8_t, 32) X(INT16, int16_t, 32)            \
     X(INT32, int32_t, 32) X(FLOAT16, ct_half, 32) X(BFLOAT16, ct_bf16, 32) X(FLOAT32, float, 32) \
     X(INT64, int64_t, 64) X(FLOAT64, double, 64)
 #define KEY_BOOL(v) ((uint64_t)(v))
@@ -120,33 +120,36 @@ static void buf_free(row_buf *b) {
     if (b->wd) ct_cpu_free(b->wd, b->bytes);
 }
 
+/* the (flipped) key of element i of a source row src with byte stride st, storage type T */
+#define SRC_KEY(E, T, i) (KEY_##E(*(const T *)(src + (i) * st)) ^ b->flip)
+
 /* Read n elements (byte stride st) of dtype dt; flip: descending (complemented keys). */
 static void load_row(row_buf *b, const char *src, int64_t st, int64_t n, ct_dtype dt, bool flip) {
     switch (dt) {
-#define CT_LOAD(E, T, W)                                                                            \
-    case CT_##E: {                                                                                  \
-        b->flip = flip ? (W == 64 ? UINT64_MAX : 0xffffffffull) : 0;                                \
-        b->lo = 0;                                                                                  \
-        uint64_t lo = UINT64_MAX, hi = 0;                                                           \
-        if (W == 64)                                                                                \
-            for (int64_t i = 0; i < n; i++) {                                                       \
-                uint64_t k = KEY_##E(*(const T *)(src + i * st)) ^ b->flip;                         \
-                lo = k < lo ? k : lo, hi = k > hi ? k : hi;                                         \
-            }                                                                                       \
-        else                                                                                        \
-            lo = hi = 0;                                                                            \
-        b->packed = n <= (int64_t)IDX_MASK && hi - lo <= IDX_MASK;   /* as key - lo */            \
-        if (b->packed) {                                                                            \
-            b->lo = lo;                                                                             \
-            for (int64_t i = 0; i < n; i++)                                                         \
-                b->pk[i] = ((KEY_##E(*(const T *)(src + i * st)) ^ b->flip) - lo) << 32 | (uint64_t)i; \
-        } else {                                                                                    \
-            for (int64_t i = 0; i < n; i++) {                                                       \
-                b->wd[i].key = KEY_##E(*(const T *)(src + i * st)) ^ b->flip;                       \
-                b->wd[i].idx = (uint64_t)i;                                                         \
-            }                                                                                       \
-        }                                                                                           \
-        break;                                                                                      \
+#define CT_LOAD(E, T, W)                                                               \
+    case CT_##E: {                                                                     \
+        b->flip = flip ? (W == 64 ? UINT64_MAX : 0xffffffffull) : 0;                   \
+        b->lo = 0;                                                                     \
+        uint64_t lo = UINT64_MAX, hi = 0;                                              \
+        if (W == 64)                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                          \
+                uint64_t k = SRC_KEY(E, T, i);                                         \
+                lo = k < lo ? k : lo, hi = k > hi ? k : hi;                            \
+            }                                                                          \
+        else                                                                           \
+            lo = hi = 0;                                                               \
+        b->packed = n <= (int64_t)IDX_MASK && hi - lo <= IDX_MASK;   /* as key - lo */ \
+        if (b->packed) {                                                               \
+            b->lo = lo;                                                                \
+            for (int64_t i = 0; i < n; i++)                                            \
+                b->pk[i] = (SRC_KEY(E, T, i) - lo) << 32 | (uint64_t)i;                \
+        } else {                                                                       \
+            for (int64_t i = 0; i < n; i++) {                                          \
+                b->wd[i].key = SRC_KEY(E, T, i);                                       \
+                b->wd[i].idx = (uint64_t)i;                                            \
+            }                                                                          \
+        }                                                                              \
+        break;                                                                         \
     }
         CT_SORT_TYPES(CT_LOAD)
 #undef CT_LOAD
@@ -158,11 +161,11 @@ static void load_row(row_buf *b, const char *src, int64_t st, int64_t n, ct_dtyp
 static void write_row(const row_buf *b, int64_t k, ct_dtype dt, const char *src, int64_t sst, char *vals, int64_t vst,
                       char *ind, int64_t ist) {
     switch (dt) {
-#define CT_WRITE_LOOP(E, T, STORED, IDX)                                                  \
-    for (int64_t j = 0; j < k; j++) {                                                     \
-        uint64_t key = ((STORED) + b->lo) ^ b->flip;                                      \
-        int64_t i = (int64_t)(IDX);                                                       \
-        *(int64_t *)(ind + j * ist) = i;                                                  \
+#define CT_WRITE_LOOP(E, T, STORED, IDX)                                                    \
+    for (int64_t j = 0; j < k; j++) {                                                       \
+        uint64_t key = ((STORED) + b->lo) ^ b->flip;                                        \
+        int64_t i = (int64_t)(IDX);                                                         \
+        *(int64_t *)(ind + j * ist) = i;                                                    \
         *(T *)(vals + j * vst) = RAW_##E(key) ? *(const T *)(src + i * sst) : VAL_##E(key); \
     }
 #define CT_WRITE(E, T, W)                                                       \
@@ -182,33 +185,33 @@ static void write_row(const row_buf *b, int64_t k, ct_dtype dt, const char *src,
 static void topk_heap_row(row_buf *b, const char *src, int64_t st, int64_t n, int64_t k, ct_dtype dt, bool flip) {
     b->lo = 0;
     switch (dt) {
-#define CT_HEAP(E, T, W)                                                                          \
-    case CT_##E: {                                                                                \
-        b->flip = flip ? (W == 64 ? UINT64_MAX : 0xffffffffull) : 0;                              \
-        b->packed = W == 32 && n <= (int64_t)IDX_MASK;                                            \
-        if (b->packed) {                                                                          \
-            uint64_t *h = b->pk;                                                                  \
-            for (int64_t i = 0; i < k; i++) h[i] = (KEY_##E(*(const T *)(src + i * st)) ^ b->flip) << 32 | (uint64_t)i; \
-            pk_make_heap(h, k, NULL);                                                             \
-            for (int64_t i = k; i < n; i++) {                                                     \
-                uint64_t e = (KEY_##E(*(const T *)(src + i * st)) ^ b->flip) << 32 | (uint64_t)i; \
-                if (PK_LESS(e, h[0])) pk_adjust_heap(h, 0, k, e, NULL);                           \
-            }                                                                                     \
-            pk_sort_heap(h, k, NULL);                                                             \
-        } else {                                                                                  \
-            wide_t *h = b->wd;                                                                    \
-            for (int64_t i = 0; i < k; i++) {                                                     \
-                h[i].key = KEY_##E(*(const T *)(src + i * st)) ^ b->flip;                         \
-                h[i].idx = (uint64_t)i;                                                           \
-            }                                                                                     \
-            wd_make_heap(h, k, NULL);                                                             \
-            for (int64_t i = k; i < n; i++) {                                                     \
-                wide_t e = {KEY_##E(*(const T *)(src + i * st)) ^ b->flip, (uint64_t)i};          \
-                if (WD_LESS(e, h[0])) wd_adjust_heap(h, 0, k, e, NULL);                           \
-            }                                                                                     \
-            wd_sort_heap(h, k, NULL);                                                             \
-        }                                                                                         \
-        break;                                                                                    \
+#define CT_HEAP(E, T, W)                                                                 \
+    case CT_##E: {                                                                       \
+        b->flip = flip ? (W == 64 ? UINT64_MAX : 0xffffffffull) : 0;                     \
+        b->packed = W == 32 && n <= (int64_t)IDX_MASK;                                   \
+        if (b->packed) {                                                                 \
+            uint64_t *h = b->pk;                                                         \
+            for (int64_t i = 0; i < k; i++) h[i] = SRC_KEY(E, T, i) << 32 | (uint64_t)i; \
+            pk_make_heap(h, k, NULL);                                                    \
+            for (int64_t i = k; i < n; i++) {                                            \
+                uint64_t e = SRC_KEY(E, T, i) << 32 | (uint64_t)i;                       \
+                if (PK_LESS(e, h[0])) pk_adjust_heap(h, 0, k, e, NULL);                  \
+            }                                                                            \
+            pk_sort_heap(h, k, NULL);                                                    \
+        } else {                                                                         \
+            wide_t *h = b->wd;                                                           \
+            for (int64_t i = 0; i < k; i++) {                                            \
+                h[i].key = SRC_KEY(E, T, i);                                             \
+                h[i].idx = (uint64_t)i;                                                  \
+            }                                                                            \
+            wd_make_heap(h, k, NULL);                                                    \
+            for (int64_t i = k; i < n; i++) {                                            \
+                wide_t e = {SRC_KEY(E, T, i), (uint64_t)i};                              \
+                if (WD_LESS(e, h[0])) wd_adjust_heap(h, 0, k, e, NULL);                  \
+            }                                                                            \
+            wd_sort_heap(h, k, NULL);                                                    \
+        }                                                                                \
+        break;                                                                           \
     }
         CT_SORT_TYPES(CT_HEAP)
 #undef CT_HEAP
@@ -219,7 +222,7 @@ static void topk_heap_row(row_buf *b, const char *src, int64_t st, int64_t n, in
 /* ---- stable sorts: LSD radix over the key bytes (bytes all elements share are skipped) ---- */
 #define RADIX_SORT(name, E, KEY, NB)                                                             \
     static void name(E *a, E *tmp, int64_t n) {                                                  \
-        if (n <= CT_SORT_THRESHOLD) { /* small: stable insertion */                             \
+        if (n <= CT_SORT_THRESHOLD) { /* small: stable insertion */                              \
             for (int64_t i = 1; i < n; i++) {                                                    \
                 E v = a[i];                                                                      \
                 int64_t j = i;                                                                   \
@@ -245,7 +248,7 @@ static void topk_heap_row(row_buf *b, const char *src, int64_t st, int64_t n, in
         }                                                                                        \
         if (src != a) memcpy(a, src, (size_t)n * sizeof(E));                                     \
     }                                                                                            \
-    /* whether two neighbours of a sorted a share a key */                                      \
+    /* whether two neighbours of a sorted a share a key */                                       \
     static bool name##_ties(const E *a, int64_t n) {                                             \
         for (int64_t i = 1; i < n; i++)                                                          \
             if (KEY(a[i]) == KEY(a[i - 1])) return true;                                         \
@@ -442,22 +445,22 @@ int ct_cpu_unique_runs(const ct_kernel_args *a) {
     int64_t *inv = t[1] ? (int64_t *)ct_data(t[1]) : NULL, *cnt = t[2] ? (int64_t *)ct_data(t[2]) : NULL;
     const int64_t *perm = t[5] ? (const int64_t *)ct_data(t[5]) : NULL;
     if (n > 0) switch (t[4]->dtype) {
-#define CT_RUNS(E, T, C, m, _)                                                        \
-    case CT_##E: {                                                                    \
-        const T *v = (const T *)ct_data(t[4]);                                        \
-        T *out = (T *)ct_data(t[0]);                                                  \
-        C last = CT_LOAD_##E(&v[0]);                                                  \
-        out[0] = v[0];                                                                \
-        for (int64_t i = 0; i < n; i++) {                                             \
-            C x = CT_LOAD_##E(&v[i]);                                                 \
-            if (i > 0 && x != last) {                                                 \
-                if (cnt) cnt[g] = i - start;                                          \
-                out[++g] = v[i];                                              \
-                last = x, start = i;                                                  \
-            }                                                                         \
-            if (inv) inv[perm ? perm[i] : i] = g;                                     \
-        }                                                                             \
-        break;                                                                        \
+#define CT_RUNS(E, T, C, m, _)                    \
+    case CT_##E: {                                \
+        const T *v = (const T *)ct_data(t[4]);    \
+        T *out = (T *)ct_data(t[0]);              \
+        C last = CT_LOAD_##E(&v[0]);              \
+        out[0] = v[0];                            \
+        for (int64_t i = 0; i < n; i++) {         \
+            C x = CT_LOAD_##E(&v[i]);             \
+            if (i > 0 && x != last) {             \
+                if (cnt) cnt[g] = i - start;      \
+                out[++g] = v[i];                  \
+                last = x, start = i;              \
+            }                                     \
+            if (inv) inv[perm ? perm[i] : i] = g; \
+        }                                         \
+        break;                                    \
     }
         CT_DTYPES_ALL(CT_RUNS, _)
 #undef CT_RUNS
@@ -475,15 +478,15 @@ typedef struct {
     int64_t cols;
 } lex_ctx;
 
-#define LEX_LESS(T)                                                                                 \
-    static inline bool lex_less_##T(const void *cx, int64_t a, int64_t b) {                        \
-        const lex_ctx *c = cx;                                                                      \
-        const T *x = (const T *)c->m + a * c->cols, *y = (const T *)c->m + b * c->cols;             \
-        for (int64_t i = 0; i < c->cols; i++) {                                                     \
-            if (x[i] < y[i]) return true;                                                           \
-            if (x[i] > y[i]) return false;                                                          \
-        }                                                                                           \
-        return false;                                                                               \
+#define LEX_LESS(T)                                                                     \
+    static inline bool lex_less_##T(const void *cx, int64_t a, int64_t b) {             \
+        const lex_ctx *c = cx;                                                          \
+        const T *x = (const T *)c->m + a * c->cols, *y = (const T *)c->m + b * c->cols; \
+        for (int64_t i = 0; i < c->cols; i++) {                                         \
+            if (x[i] < y[i]) return true;                                               \
+            if (x[i] > y[i]) return false;                                              \
+        }                                                                               \
+        return false;                                                                   \
     }
 LEX_LESS(int64_t)
 LEX_LESS(double)
@@ -498,11 +501,11 @@ static void *widen_rows(const ct_tensor *rows, int64_t count) {
     if (!m) return NULL;
     const char *src = ct_data(rows);
     switch (rows->dtype) {
-#define CT_WIDEN(E, T, C, mm, _)                                                                        \
-    case CT_##E:                                                                                        \
-        for (int64_t i = 0; i < count; i++)                                                             \
-            if (ct_is_floating(CT_##E)) ((double *)m)[i] = (double)CT_LOAD_##E((const T *)src + i);      \
-            else ((int64_t *)m)[i] = (int64_t)CT_LOAD_##E((const T *)src + i);                          \
+#define CT_WIDEN(E, T, C, mm, _)                                                                    \
+    case CT_##E:                                                                                    \
+        for (int64_t i = 0; i < count; i++)                                                         \
+            if (ct_is_floating(CT_##E)) ((double *)m)[i] = (double)CT_LOAD_##E((const T *)src + i); \
+            else ((int64_t *)m)[i] = (int64_t)CT_LOAD_##E((const T *)src + i);                      \
         break;
         CT_DTYPES_ALL(CT_WIDEN, _)
 #undef CT_WIDEN

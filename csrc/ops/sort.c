@@ -174,7 +174,8 @@ static int unique_dim_empty(ct_tensor *x, int64_t d, unique_result *r) {
     int zeros = 0;
     for (int i = 0; i < x->ndim; i++) zeros += x->sizes[i] == 0;
     if (x->sizes[d] == 0 && zeros > 1)
-        return ct_error(CT_ERR_RUNTIME, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
+        return ct_error(CT_ERR_RUNTIME, "Number of zero sized dimensions is more than one, so unique cannot be "
+                        "applied ");
     if (x->sizes[d] != 0 && zeros > 0)
         return ct_error(CT_ERR_RUNTIME, "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
                         "applied");
@@ -243,9 +244,9 @@ int ct_unique(ct_tensor *x, bool consecutive, bool has_dim, int64_t dim, ct_tens
     if (has_dim && ct_wrap_dim(dim, x->ndim, &d) < 0) return -1;
     bool grad = ct_grad_enabled();
     ct_set_grad_enabled(false);
-    /* unique_consecutive along the only dim is the flat form */
-    int rc = has_dim && !(consecutive && x->ndim == 1) ? unique_slices(x, d, consecutive, &r)
-                                                        : unique_flat(x, consecutive, inverse != NULL, counts != NULL, &r);
+    bool slices = has_dim && !(consecutive && x->ndim == 1);   /* unique_consecutive along the only dim: flat */
+    int rc = slices ? unique_slices(x, d, consecutive, &r)
+                    : unique_flat(x, consecutive, inverse != NULL, counts != NULL, &r);
     ct_set_grad_enabled(grad);
     if (rc < 0) {
         unique_result_clear(&r);
