@@ -117,7 +117,7 @@ UNARY = [
     ("acos", F.acos, -0.9, 0.9, False), ("atan", F.atan, -3, 3, False), ("sinh", F.sinh, -2, 2, False),
     ("cosh", F.cosh, -2, 2, False), ("tanh", F.tanh, -2, 2, False), ("asinh", F.asinh, -3, 3, False),
     ("acosh", F.acosh, 1.2, 3, False), ("atanh", F.atanh, -0.9, 0.9, False), ("erf", F.erf, -2, 2, False),
-    ("erfc", F.erfc, -2, 2, False), ("erfinv", F.erfinv, -0.9, 0.9, False), ("sigmoid", F.sigmoid, -3, 3, False),
+    ("erfc", F.erfc, -2, 2, False), ("erfinv", F.erfinv, -0.9, 0.9, False), ("lgamma", F.lgamma, 0.3, 4, False), ("digamma", F.digamma, 0.3, 4, False), ("sigmoid", F.sigmoid, -3, 3, False),
     ("reciprocal", F.reciprocal, 0.3, 2, True),
 ]
 for i, (name, fn, lo, hi, signed) in enumerate(UNARY):
@@ -148,6 +148,7 @@ BINARY = [
     ("pow", F.pow, POS, ANY), ("maximum", F.maximum, ANY, ANY), ("minimum", F.minimum, ANY, ANY),
     ("fmax", F.fmax, ANY, ANY), ("fmin", F.fmin, ANY, ANY), ("atan2", F.atan2, (0.2, 2, True), ANY),
     ("hypot", F.hypot, ANY, ANY), ("copysign", F.copysign, (0.2, 2, True), (0.2, 2, True)),
+    ("xlogy", F.xlogy, ANY, POS),
     ("lerp_scalar", lambda a, b: torch.lerp(a, b, 0.3), ANY, ANY),
 ]
 # (a shape, a layout, b shape, b layout): broadcast both ways, 0-dim, non-contiguous

@@ -60,7 +60,7 @@ static int save_mask(int op) {
     case CT_OP_abs: case CT_OP_square: case CT_OP_clamp: case CT_OP_clamp_min: case CT_OP_clamp_max:
     case CT_OP_log: case CT_OP_log2: case CT_OP_log10: case CT_OP_log1p: case CT_OP_sin: case CT_OP_cos:
     case CT_OP_asin: case CT_OP_acos: case CT_OP_atan: case CT_OP_sinh: case CT_OP_cosh: case CT_OP_asinh:
-    case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc:
+    case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc: case CT_OP_lgamma: case CT_OP_digamma:
         return SX;
     case CT_OP_relu: case CT_OP_exp: case CT_OP_exp2: case CT_OP_expm1: case CT_OP_sqrt: case CT_OP_rsqrt:
     case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal: case CT_OP_erfinv:
@@ -71,7 +71,7 @@ static int save_mask(int op) {
     case CT_OP_round_decimals: case CT_OP_div_trunc: case CT_OP_floor_divide:
         return ZERO;
     case CT_OP_mul: case CT_OP_div: case CT_OP_remainder: case CT_OP_fmod: case CT_OP_maximum: case CT_OP_minimum:
-    case CT_OP_fmax: case CT_OP_fmin: case CT_OP_atan2: case CT_OP_copysign:
+    case CT_OP_fmax: case CT_OP_fmin: case CT_OP_atan2: case CT_OP_copysign: case CT_OP_xlogy:
         return SX | SY;
     case CT_OP_hypot: case CT_OP_pow:
         return SX | SY | SOUT;
@@ -80,7 +80,7 @@ static int save_mask(int op) {
     case CT_OP_lerp:
         return SX | SY | SZ;
     default:
-        return NODIFF;   /* comparisons, predicates, bitwise and logical ops, lgamma */
+        return NODIFF;   /* comparisons, predicates, bitwise and logical ops, trigamma */
     }
 }
 
@@ -142,6 +142,8 @@ static int unary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi)
     case CT_OP_acosh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), -1))); break;
     case CT_OP_atanh: *gi = dv(ar, g, sub(ar, num(ar, 1), mul(ar, x, x))); break;
     case CT_OP_erf: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, un(ar, CT_OP_neg, mul(ar, x, x))), TWO_OVER_SQRT_PI)); break;
+    case CT_OP_lgamma: *gi = mul(ar, g, un(ar, CT_OP_digamma, x)); break;
+    case CT_OP_digamma: *gi = mul(ar, g, un(ar, CT_OP_trigamma, x)); break;
     case CT_OP_erfc: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, un(ar, CT_OP_neg, mul(ar, x, x))), -TWO_OVER_SQRT_PI)); break;
     case CT_OP_sigmoid: *gi = mul(ar, g, mul(ar, o, sub(ar, num(ar, 1), o))); break;
     case CT_OP_reciprocal: *gi = mul(ar, g, un(ar, CT_OP_neg, mul(ar, o, o))); break;
@@ -197,6 +199,12 @@ static int binary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi
         break;
     }
     case CT_OP_hypot: gi[0] = mul(ar, g, dv(ar, a, o)); gi[1] = mul(ar, g, dv(ar, b, o)); break;
+    case CT_OP_xlogy: { /* a: g xlogy(a != 0, b); b: g a / b */
+        ct_tensor *nz = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_ne, a, num(ar, 0)), g->dtype, false));
+        gi[0] = mul(ar, g, K(ar->fail ? NULL : ct_binary(CT_OP_xlogy, nz, b, NULL, NULL)));
+        gi[1] = mul(ar, g, dv(ar, a, b));
+        break;
+    }
     case CT_OP_copysign: {
         ct_tensor *ratio = dv(ar, K(ar->fail ? NULL : ct_binary(CT_OP_copysign, a, b, NULL, NULL)), a);
         ct_tensor *fin = un(ar, CT_OP_isfinite, ratio);

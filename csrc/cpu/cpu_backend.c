@@ -79,6 +79,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_randperm] = ct_cpu_randperm;
     k[CT_OP_multinomial] = ct_cpu_multinomial;
     k[CT_OP_poisson] = ct_cpu_poisson;
+    k[CT_OP_standard_gamma] = ct_cpu_standard_gamma;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
     k[CT_OP_linalg_qr] = ct_cpu_linalg_qr;

@@ -28,6 +28,7 @@ int ct_cpu_bernoulli(const ct_kernel_args *args);
 int ct_cpu_randperm(const ct_kernel_args *args);
 int ct_cpu_multinomial(const ct_kernel_args *args);
 int ct_cpu_poisson(const ct_kernel_args *args);
+int ct_cpu_standard_gamma(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */

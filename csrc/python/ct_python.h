@@ -129,7 +129,7 @@ PyObject *ct_call_as_method(const char *fname, ct_fastcall impl, PyObject *const
 /* generated kernels with no Python name of their own (their public forms have other signatures) */
 static inline int ct_is_internal_name(const char *name) {
     static const char *const internal[] = {"round_decimals", "round_decimals_", "div_trunc", "div_trunc_",
-                                           "lerp_scalar", "lerp_scalar_", NULL};
+                                           "lerp_scalar", "lerp_scalar_", "trigamma", "trigamma_", NULL};
     for (int i = 0; internal[i]; i++)
         if (!strcmp(internal[i], name)) return 1;
     return 0;

@@ -116,6 +116,10 @@ int ct_cauchy_(ct_tensor *t, double median, double sigma, ct_generator *gen);
 ct_tensor *ct_randperm(int64_t n, ct_dtype dtype, ct_device dev, ct_generator *gen);
 ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, bool replacement, ct_generator *gen);
 ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen);
+/* _standard_gamma(alpha): Gamma(alpha, 1) draws; _sample_dirichlet(alpha): gammas (in float64) normalized
+ * over the last dim, clamped into (tiny, 1) as PyTorch */
+ct_tensor *ct_standard_gamma(ct_tensor *alpha, ct_generator *gen);
+ct_tensor *ct_sample_dirichlet(ct_tensor *alpha, ct_generator *gen);
 /* normal(mean, std) with a tensor mean and/or std (NULL: the double is used) */
 ct_tensor *ct_normal_tensors(ct_tensor *mean, double mean_v, ct_tensor *std, double std_v, ct_generator *gen);
 
