@@ -382,6 +382,19 @@ def test_cdist_direct_form_is_exact_at_zero():
     assert np.all(np.diag(to_numpy(d)) == 0)
 
 
+@pytest.mark.parametrize("p", PS)
+def test_cdist_nan(p):
+    """NaN spreads through the sums, p = inf skips it (PyTorch's max)."""
+    x1 = arr((3, 40), "nan")
+    x1[1, 33] = np.nan
+    got = to_numpy(torch.cdist(torch.tensor(x1), torch.zeros(2, 40, dtype=F64), p))
+    assert not np.any(np.isnan(got[[0, 2]]))
+    if np.isinf(p):
+        np.testing.assert_allclose(got[1], np.repeat(np.nanmax(np.abs(x1[1])), 2), rtol=1e-12)
+    else:
+        assert np.all(np.isnan(got[1]))
+
+
 def test_cdist_empty_and_zero_columns():
     assert tuple(torch.cdist(torch.zeros(0, 3), torch.zeros(5, 3)).shape) == (0, 5)
     assert tuple(torch.cdist(torch.zeros(2, 0, 4, 3), torch.zeros(5, 3)).shape) == (2, 0, 4, 5)
@@ -427,7 +440,12 @@ CDIST_BAD = [
      "The size of tensor a (2) must match the size of tensor b (4) at non-singleton dimension 0"),
     (lambda: torch.dist(torch.zeros(2, 3), 3), TypeError, "must be Tensor, not int"),
     (lambda: torch.dist(torch.zeros(0), torch.zeros(0), float("-inf")), RuntimeError,
-     "cannot compute the -inf norm on an empty tensor because the operation does not have an identity"),
+     "linalg.vector_norm cannot compute the -inf norm on an empty tensor because the operation does not have an "
+     "identity"),
+    (lambda: torch.dist(torch.zeros(0), torch.zeros(1), float("inf")), RuntimeError,
+     "linalg.vector_norm cannot compute the inf norm on an empty tensor"),
+    (lambda: torch.dist(torch.zeros(2, 0), torch.zeros(0), -1.5), RuntimeError,
+     "linalg.vector_norm cannot compute the -1.5 norm on an empty tensor"),
 ]
 
 

@@ -2,11 +2,13 @@
  * prepares them), OpenMP over the output:
  *   forward   out[b,i,j] = || x1[b,i,:] - x2[b,j,:] ||_p                   out (B,P,R)
  *   backward  gx[b,i,:]  = sum_j grad[b,i,j] * d out[b,i,j] / d x1[b,i,:]   gx (B,P,M)
- * with PyTorch's conventions: p = 0 counts differing coordinates, the
- * gradient is 0 where a distance is 0, and for p = inf every coordinate at
- * the maximum takes the full gradient. Compiled twice like elementwise.c: as
- * is, and for AVX2 from distance_avx2.c. */
+ * with PyTorch's conventions: p = 0 counts differing coordinates (NaN
+ * spreads), p = inf skips NaN differences, the gradient is 0 where a
+ * distance is 0, and for p = inf every coordinate at the maximum takes the
+ * full gradient. Compiled twice like elementwise.c: as is, and for AVX2 from
+ * distance_avx2.c. */
 #include <omp.h>
+#include <string.h>
 #include <tgmath.h>
 
 #include "ct_kernels.h"
@@ -25,58 +27,90 @@ static p_kind kind_of(double p) {
     return p < 2 ? P_BELOW_TWO : P_ABOVE_TWO;
 }
 
-#define SIGN(d) ((d) > 0 ? 1 : (d) < 0 ? -1 : 0)
-#define NAN_OR_MAX(s, x) ((x) > (s) || (x) != (x) ? (x) : (s))   /* max that keeps NaN, as PyTorch */
+#define SIGN(d) (((d) > 0) - ((d) < 0))
 
 /* forward, by kind: update of a partial result s with a difference d, combine of two partials, finish */
-#define UPD_P_ZERO(s, d, p) ((s) + ((d) != 0))
+#define UPD_P_ZERO(s, d, p) ((s) + ((d) != (d) ? (d) : (d) != 0))   /* NaN spreads, as min(ceil(|d|), 1) */
 #define UPD_P_ONE(s, d, p) ((s) + fabs(d))
 #define UPD_P_TWO(s, d, p) ((s) + (d) * (d))
-#define UPD_P_INF(s, d, p) NAN_OR_MAX(s, fabs(d))
 #define UPD_P_GEN(s, d, p) ((s) + pow(fabs(d), p))
 #define CMB_SUM(s, x) ((s) + (x))
 #define FIN_SAME(s, p) (s)
 #define FIN_SQRT(s, p) sqrt(s)
 #define FIN_ROOT(s, p) pow(s, 1 / (p))
 
-#define CT_DEF_DIST(T, K, UPD, CMB, FIN)                                                          \
-    static T dist_##K##_##T(const T *a, const T *b, int64_t m, T p) {                            \
-        T acc[LANES] = {0};                                                                      \
-        int64_t k = 0;                                                                           \
-        for (; k + LANES <= m; k += LANES)                                                       \
-            for (int l = 0; l < LANES; l++) acc[l] = UPD(acc[l], a[k + l] - b[k + l], p);         \
-        T s = acc[0];                                                                            \
-        for (int l = 1; l < LANES; l++) s = CMB(s, acc[l]);                                       \
-        for (; k < m; k++) s = UPD(s, a[k] - b[k], p);                                            \
-        return FIN(s, p);                                                                        \
-    }                                                                                            \
-    /* the n = B*P*R outputs split evenly over the threads, each walking its rows */             \
-    static void cdist_##K##_##T(T *out, const T *x1, const T *x2, int64_t P, int64_t R, int64_t M, \
-                                int64_t n, T p) {                                                \
-        _Pragma("omp parallel if (n > 1 && n * M > CT_GRAIN)")                                   \
-        {                                                                                        \
-            int t = omp_get_thread_num(), nt = omp_get_num_threads();                            \
-            int64_t lo = n * t / nt, hi = n * (t + 1) / nt, r = lo / R, j = lo % R;              \
-            const T *a = x1 + r * M, *xb = x2 + r / P * R * M;                                   \
-            for (int64_t q = lo; q < hi; q++) {                                                  \
-                out[q] = dist_##K##_##T(a, xb + j * M, M, p);                                     \
-                if (++j == R) {                                                                  \
-                    j = 0;                                                                       \
-                    a += M;                                                                      \
-                    xb = x2 + ++r / P * R * M;                                                   \
-                }                                                                                \
-            }                                                                                    \
-        }                                                                                        \
+#define CT_DEF_DIST(T, K, UPD, CMB, FIN)                                                   \
+    static T dist_##K##_##T(const T *a, const T *b, int64_t m, T p) {                     \
+        T acc[LANES] = {0};                                                               \
+        int64_t k = 0;                                                                    \
+        for (; k + LANES <= m; k += LANES)                                                \
+            for (int l = 0; l < LANES; l++) acc[l] = UPD(acc[l], a[k + l] - b[k + l], p);  \
+        T s = acc[0];                                                                     \
+        for (int l = 1; l < LANES; l++) s = CMB(s, acc[l]);                                \
+        for (; k < m; k++) s = UPD(s, a[k] - b[k], p);                                     \
+        return FIN(s, p);                                                                 \
     }
 
-#define CT_DEF_DIST_ALL(T)                                          \
-    CT_DEF_DIST(T, P_ZERO, UPD_P_ZERO, CMB_SUM, FIN_SAME)           \
-    CT_DEF_DIST(T, P_ONE, UPD_P_ONE, CMB_SUM, FIN_SAME)             \
-    CT_DEF_DIST(T, P_TWO, UPD_P_TWO, CMB_SUM, FIN_SQRT)             \
-    CT_DEF_DIST(T, P_INF, UPD_P_INF, NAN_OR_MAX, FIN_SAME)          \
-    CT_DEF_DIST(T, P_GEN, UPD_P_GEN, CMB_SUM, FIN_ROOT)
-CT_DEF_DIST_ALL(float)
-CT_DEF_DIST_ALL(double)
+/* p = inf: the max of |d| taken on its bits as the signed integer I (for
+ * values >= 0 the order is the same, and integer max vectorizes); NaN
+ * differences (bits above inf's) count as 0, as in PyTorch's max */
+#define CT_DEF_DIST_INF(T, I)                                                              \
+    static I bits_##T(T x) {                                                              \
+        I u;                                                                              \
+        memcpy(&u, &x, sizeof u);                                                         \
+        return u;                                                                         \
+    }                                                                                     \
+    static T dist_P_INF_##T(const T *a, const T *b, int64_t m, T p) {                     \
+        const I inf = bits_##T((T)INFINITY);                                              \
+        I acc[LANES] = {0}, s;                                                            \
+        int64_t k = 0;                                                                    \
+        for (; k + LANES <= m; k += LANES)                                                \
+            for (int l = 0; l < LANES; l++) {                                             \
+                I u = bits_##T(fabs(a[k + l] - b[k + l]));                                 \
+                u = u <= inf ? u : 0;                                                     \
+                acc[l] = u > acc[l] ? u : acc[l];                                         \
+            }                                                                             \
+        s = acc[0];                                                                       \
+        for (int l = 1; l < LANES; l++) s = acc[l] > s ? acc[l] : s;                      \
+        for (; k < m; k++) {                                                              \
+            I u = bits_##T(fabs(a[k] - b[k]));                                             \
+            u = u <= inf ? u : 0;                                                         \
+            s = u > s ? u : s;                                                            \
+        }                                                                                 \
+        T r;                                                                              \
+        memcpy(&r, &s, sizeof r);                                                         \
+        return r;                                                                         \
+    }
+
+/* the n = B*P*R outputs split evenly over the threads, each walking its rows */
+#define CT_DEF_CDIST(T, K)                                                                         \
+    static void cdist_##K##_##T(T *out, const T *x1, const T *x2, int64_t P, int64_t R, int64_t M, \
+                                int64_t n, T p) {                                                 \
+        _Pragma("omp parallel if (n > 1 && n * M > CT_GRAIN)")                                    \
+        {                                                                                         \
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();                             \
+            int64_t lo = n * t / nt, hi = n * (t + 1) / nt, r = lo / R, j = lo % R;               \
+            const T *a = x1 + r * M, *xb = x2 + r / P * R * M;                                    \
+            for (int64_t q = lo; q < hi; q++) {                                                   \
+                out[q] = dist_##K##_##T(a, xb + j * M, M, p);                                      \
+                if (++j == R) {                                                                   \
+                    j = 0;                                                                        \
+                    a += M;                                                                       \
+                    xb = x2 + ++r / P * R * M;                                                    \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
+#define CT_DEF_DIST_ALL(T, I)                                                              \
+    CT_DEF_DIST(T, P_ZERO, UPD_P_ZERO, CMB_SUM, FIN_SAME)                                  \
+    CT_DEF_DIST(T, P_ONE, UPD_P_ONE, CMB_SUM, FIN_SAME)                                    \
+    CT_DEF_DIST(T, P_TWO, UPD_P_TWO, CMB_SUM, FIN_SQRT)                                    \
+    CT_DEF_DIST(T, P_GEN, UPD_P_GEN, CMB_SUM, FIN_ROOT)                                    \
+    CT_DEF_DIST_INF(T, I)                                                                  \
+    CT_DEF_CDIST(T, P_ZERO) CT_DEF_CDIST(T, P_ONE) CT_DEF_CDIST(T, P_TWO) CT_DEF_CDIST(T, P_GEN) CT_DEF_CDIST(T, P_INF)
+CT_DEF_DIST_ALL(float, int32_t)
+CT_DEF_DIST_ALL(double, int64_t)
 
 /* backward, by kind: a coefficient per pair (from its grad g and distance s;
  * 0 skips the pair) and the term per coordinate difference d */

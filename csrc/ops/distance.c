@@ -212,9 +212,9 @@ ct_tensor *ct_dist(ct_tensor *a, ct_tensor *b, double p) {
     if (d && !ct_is_floating(d->dtype))
         ct_error(CT_ERR_RUNTIME, "norm(): input dtype should be either floating point or complex. Got %s instead.",
                  ct_dtype_infos[d->dtype].legacy);
-    else if (d && ct_numel(d) == 0 && p == -INFINITY)   /* amin of nothing */
-        ct_error(CT_ERR_RUNTIME, "linalg.vector_norm cannot compute the -inf norm on an empty tensor because the "
-                 "operation does not have an identity");
+    else if (d && ct_numel(d) == 0 && (p < 0 || p == INFINITY))   /* a min or max of nothing */
+        ct_error(CT_ERR_RUNTIME, "linalg.vector_norm cannot compute the %g norm on an empty tensor because the "
+                 "operation does not have an identity", p);
     else if (d)
         r = ct_norm(d, p, 0, NULL, false);
     ct_set_grad_enabled(grad_mode);

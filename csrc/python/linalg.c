@@ -91,27 +91,30 @@ static PyObject *f_einsum(PyObject *m, PyObject *const *args, Py_ssize_t nargs, 
             nops = PySequence_Fast_GET_SIZE(args[1]);
         }
     }
+    /* the operands held while the GIL is released (another thread may empty a list) */
     ct_tensor **ts = PyMem_Malloc(sizeof(ct_tensor *) * (size_t)(nops ? nops : 1));
     PyObject *res = NULL;
     int64_t numel = 0;
+    Py_ssize_t held = 0;
     if (!ts) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < nops; i++) {
-        PyObject *o = ops[i * step];
+    for (; held < nops; held++) {
+        PyObject *o = ops[held * step];
         if (!ct_is_tensor(o)) {
-            PyErr_Format(PyExc_TypeError, "expected Tensor as element %zd in argument 1, but got %s", i,
+            PyErr_Format(PyExc_TypeError, "expected Tensor as element %zd in argument 1, but got %s", held,
                          Py_TYPE(o)->tp_name);
             goto done;
         }
-        ts[i] = ct_unwrap(o);
-        numel += ct_numel(ts[i]);
+        ts[held] = ct_incref(ct_unwrap(o));
+        numel += ct_numel(ts[held]);
     }
     ct_tensor *r;
     CT_NOGIL(numel, r = ct_einsum(eq, (int)nops, ts));
     res = ct_wrap(r);
 done:
+    for (Py_ssize_t i = 0; i < held; i++) ct_decref(ts[i]);
     PyMem_Free(ts);
     PyMem_Free(owned);
     return res;
