@@ -455,7 +455,8 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
             if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_cdist_backward(g, x1, x2, o, p, true));
         } else if (n->ints[0] == CT_DIST_EUCLID) { /* its matrix form: r = g / out (0 where out is 0), batched */
             ct_tensor *q = dv(ar, g, o), *z = zeros_like(ar, q), *at0 = cmp(ar, CT_OP_eq, o, zero);
-            ct_tensor *r = K(ar->fail ? NULL : ct_where(at0, z, q, NULL)), *rt = K(ar->fail ? NULL : ct_transpose(r, -2, -1));
+            ct_tensor *r = K(ar->fail ? NULL : ct_where(at0, z, q, NULL));
+            ct_tensor *rt = K(ar->fail ? NULL : ct_transpose(r, -2, -1));
             ct_tensor *rs = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, r, 1, &last, true, CT_UNDEFINED));
             ct_tensor *rts = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, rt, 1, &last, true, CT_UNDEFINED));
             gi[0] = sub(ar, mul(ar, x1, rs), K(ar->fail ? NULL : ct_matmul(r, x2)));
@@ -463,21 +464,21 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         } else if (p != 0) { /* dist: the p-norm's gradient at d = x1 - x2, as PyTorch's norm_backward */
             ct_tensor *d = sub(ar, x1, x2), *ad = un(ar, CT_OP_abs, d), *sg = un(ar, CT_OP_sign, d), *gd;
             if (isinf(p)) { /* shared by the coordinates at the extreme */
-                ct_tensor *at = K(ar->fail ? NULL : ct_binary(CT_OP_logical_or, cmp(ar, CT_OP_eq, ad, o),
-                                                              un(ar, CT_OP_isnan, ad), NULL, NULL));
-                ct_tensor *m = K(ar->fail ? NULL : ct_to_dtype(at, g->dtype, false));
+                ct_tensor *at = cmp(ar, CT_OP_eq, ad, o), *nan = un(ar, CT_OP_isnan, ad);
+                ct_tensor *m = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_logical_or, at, nan), g->dtype, false));
                 ct_tensor *cnt = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, m, 0, NULL, false, CT_UNDEFINED));
                 gd = mul(ar, sg, mul(ar, dv(ar, g, cnt), m));
-            } else if (p < 1) { /* sgn(d) |d|^(p-1) (0 where d is 0) g out^(1-p) */
-                ct_tensor *pw = K(ar->fail ? NULL : ct_binary(CT_OP_pow, ad, num(ar, p - 1), NULL, NULL));
-                ct_tensor *s = K(ar->fail ? NULL : ct_where(cmp(ar, CT_OP_eq, d, zero), zeros_like(ar, pw), pw, NULL));
-                gd = mul(ar, mul(ar, mul(ar, sg, s), g), K(ar->fail ? NULL : ct_binary(CT_OP_pow, o, num(ar, 1 - p), NULL, NULL)));
-            } else { /* sgn(d) |d|^(p-1) (p < 2) or d |d|^(p-2), times g / out^(p-1) (0 where out is 0) */
-                ct_tensor *s = p < 2 ? mul(ar, sg, K(ar->fail ? NULL : ct_binary(CT_OP_pow, ad, num(ar, p - 1), NULL, NULL)))
-                                     : mul(ar, d, K(ar->fail ? NULL : ct_binary(CT_OP_pow, ad, num(ar, p - 2), NULL, NULL)));
-                ct_tensor *q = dv(ar, g, K(ar->fail ? NULL : ct_binary(CT_OP_pow, o, num(ar, p - 1), NULL, NULL)));
-                ct_tensor *at0 = cmp(ar, CT_OP_eq, o, zero), *z = zeros_like(ar, q);
-                gd = mul(ar, s, K(ar->fail ? NULL : ct_where(at0, z, q, NULL)));
+            } else { /* pd = |d|^(p-1) (p < 2) or |d|^(p-2); po = out^(1-p) (p < 1) or out^(p-1) */
+                ct_tensor *e1 = num(ar, p < 2 ? p - 1 : p - 2), *e2 = num(ar, p < 1 ? 1 - p : p - 1);
+                ct_tensor *pd = K(ar->fail ? NULL : ct_binary(CT_OP_pow, ad, e1, NULL, NULL));
+                ct_tensor *po = K(ar->fail ? NULL : ct_binary(CT_OP_pow, o, e2, NULL, NULL));
+                if (p < 1) { /* sgn(d) pd (0 where d is 0) g po */
+                    ct_tensor *d0 = cmp(ar, CT_OP_eq, d, zero), *z = zeros_like(ar, pd);
+                    gd = mul(ar, mul(ar, mul(ar, sg, K(ar->fail ? NULL : ct_where(d0, z, pd, NULL))), g), po);
+                } else { /* sgn(d) pd (p < 2) or d pd, times g / po (0 where out is 0) */
+                    ct_tensor *q = dv(ar, g, po), *o0 = cmp(ar, CT_OP_eq, o, zero), *z = zeros_like(ar, q);
+                    gd = mul(ar, mul(ar, p < 2 ? sg : d, pd), K(ar->fail ? NULL : ct_where(o0, z, q, NULL)));
+                }
             }
             gi[0] = gd;
             gi[1] = un(ar, CT_OP_neg, gd);

@@ -68,7 +68,8 @@ static ct_tensor *direct(ct_tensor *x1, ct_tensor *x2, double p, int nb, const i
 /* sum of squares along the last dim, kept */
 static ct_tensor *sq_norms(ct_tensor *x) {
     int64_t last = -1;
-    ct_tensor *s = ct_binary(CT_OP_mul, x, x, NULL, NULL), *r = s ? ct_reduce(CT_RED_SUM, s, 1, &last, true, CT_UNDEFINED) : NULL;
+    ct_tensor *s = ct_binary(CT_OP_mul, x, x, NULL, NULL);
+    ct_tensor *r = s ? ct_reduce(CT_RED_SUM, s, 1, &last, true, CT_UNDEFINED) : NULL;
     ct_xdecref(s);
     return r;
 }
@@ -81,7 +82,8 @@ static ct_tensor *euclidean(ct_tensor *a, ct_tensor *b) {
     if (!(t[0] = sq_norms(a)) || !(t[1] = sq_norms(b)) ||
         !(t[2] = ct_full(t[0]->ndim, t[0]->sizes, ct_scalar_i(1), t[0]->dtype, ct_device_of(a))) ||
         !(t[3] = ct_full(t[1]->ndim, t[1]->sizes, ct_scalar_i(1), t[1]->dtype, ct_device_of(b))) ||
-        !(t[4] = ct_scalar_tensor(ct_scalar_i(-2), CT_INT64, true)) || !(t[5] = ct_binary(CT_OP_mul, a, t[4], NULL, NULL)))
+        !(t[4] = ct_scalar_tensor(ct_scalar_i(-2), CT_INT64, true)) ||
+        !(t[5] = ct_binary(CT_OP_mul, a, t[4], NULL, NULL)))
         goto done;
     ct_tensor *left[3] = {t[5], t[0], t[2]}, *right[3] = {b, t[3], t[1]};
     if (!(t[6] = ct_cat(3, left, -1)) || !(t[7] = ct_cat(3, right, -1)) || !(t[8] = ct_transpose(t[7], -2, -1)) ||
@@ -120,19 +122,27 @@ static ct_tensor *cdist_mm(ct_tensor *x1, ct_tensor *x2, int nb, const int64_t *
     return res;
 }
 
-ct_tensor *ct_cdist(ct_tensor *x1, ct_tensor *x2, double p, ct_cdist_mode mode) {
-    if (x1->ndim < 2) return ct_error_null(CT_ERR_RUNTIME, "cdist only supports at least 2D tensors, X1 got: %dD", x1->ndim);
-    if (x2->ndim < 2) return ct_error_null(CT_ERR_RUNTIME, "cdist only supports at least 2D tensors, X2 got: %dD", x2->ndim);
-    int64_t r1 = x1->sizes[x1->ndim - 2], r2 = x2->sizes[x2->ndim - 2], m = x1->sizes[x1->ndim - 1];
-    if (m != x2->sizes[x2->ndim - 1])
-        return ct_error_null(CT_ERR_RUNTIME, "X1 and X2 must have the same number of columns. X1: %lld X2: %lld",
-                             (long long)m, (long long)x2->sizes[x2->ndim - 1]);
+/* PyTorch's checks, in its order */
+static int check_inputs(const ct_tensor *x1, const ct_tensor *x2, double p) {
     const ct_tensor *xs[2] = {x1, x2};
     for (int i = 0; i < 2; i++)
+        if (xs[i]->ndim < 2)
+            return ct_error(CT_ERR_RUNTIME, "cdist only supports at least 2D tensors, X%d got: %dD", i + 1,
+                            xs[i]->ndim);
+    if (x1->sizes[x1->ndim - 1] != x2->sizes[x2->ndim - 1])
+        return ct_error(CT_ERR_RUNTIME, "X1 and X2 must have the same number of columns. X1: %lld X2: %lld",
+                        (long long)x1->sizes[x1->ndim - 1], (long long)x2->sizes[x2->ndim - 1]);
+    for (int i = 0; i < 2; i++)
         if (!ct_is_floating(xs[i]->dtype))
-            return ct_error_null(CT_ERR_RUNTIME, "cdist only supports floating-point dtypes, X%d got: %s", i + 1,
-                                 ct_dtype_infos[xs[i]->dtype].legacy);
-    if (!(p >= 0)) return ct_error_null(CT_ERR_RUNTIME, "cdist only supports non-negative p values");
+            return ct_error(CT_ERR_RUNTIME, "cdist only supports floating-point dtypes, X%d got: %s", i + 1,
+                            ct_dtype_infos[xs[i]->dtype].legacy);
+    if (!(p >= 0)) return ct_error(CT_ERR_RUNTIME, "cdist only supports non-negative p values");
+    return 0;
+}
+
+ct_tensor *ct_cdist(ct_tensor *x1, ct_tensor *x2, double p, ct_cdist_mode mode) {
+    if (check_inputs(x1, x2, p) < 0) return NULL;
+    int64_t r1 = x1->sizes[x1->ndim - 2], r2 = x2->sizes[x2->ndim - 2], m = x1->sizes[x1->ndim - 1];
     int64_t batch[CT_MAX_DIMS], B, shape[CT_MAX_DIMS];
     int nb = batch_shape(x1, x2, batch, &B);
     if (nb < 0) return NULL;
@@ -164,7 +174,7 @@ ct_tensor *ct_cdist(ct_tensor *x1, ct_tensor *x2, double p, ct_cdist_mode mode) 
 }
 
 ct_tensor *ct_cdist_backward(ct_tensor *grad, ct_tensor *x1, ct_tensor *x2, ct_tensor *dist, double p, bool wrt_x2) {
-    ct_tensor *xa = wrt_x2 ? x2 : x1, *xb = wrt_x2 ? x1 : x2, *t[6] = {NULL}, *res = NULL;
+    ct_tensor *xa = wrt_x2 ? x2 : x1, *xb = wrt_x2 ? x1 : x2, *t[5] = {NULL}, *res = NULL;
     int64_t batch[CT_MAX_DIMS], B, shape[CT_MAX_DIMS];
     int nb = batch_shape(xa, xb, batch, &B);
     if (nb < 0) return NULL;
@@ -195,10 +205,10 @@ ct_tensor *ct_cdist_backward(ct_tensor *grad, ct_tensor *x1, ct_tensor *x2, ct_t
     if (run_kernel(CT_OP_cdist_backward, 5, ts, p) == 0) res = ct_view(t[4], nd, shape);
 done:
     ct_set_grad_enabled(grad_mode);
-    for (int i = 0; i < 6; i++) ct_xdecref(t[i]);
+    for (int i = 0; i < 5; i++) ct_xdecref(t[i]);
     /* a create_graph backward: the kernel's result has no derivative of its own, as in PyTorch */
     ct_tensor *in[3] = {grad, x1, x2};
-    if (res && ct_record_op(CT_OP_cdist_backward, "CdistBackwardBackward0", 3, in, res, 0, NULL, NULL, 0, NULL, 0) < 0) {
+    if (res && ct_record_op(CT_OP_cdist_backward, "CdistBackwardBackward0", 3, in, res, 0, NULL, NULL, 0, NULL, 0)) {
         ct_decref(res);
         return NULL;
     }

@@ -188,16 +188,16 @@ static ct_tensor *align(const equation *e, int i, ct_tensor *op, sizes_seen *z) 
     int64_t perm[CT_MAX_DIMS];
     for (int d = 0; d < e->ndim; d++) perm[d] = -1;
     ct_tensor *t = ct_incref(op);
-    int dim = 0, nl = e->first[i + 1] - e->first[i];
+    int dim = 0, covered = op->ndim - (e->first[i + 1] - e->first[i] - 1);   /* dims under an ellipsis */
     for (int k = e->first[i]; k < e->first[i + 1]; k++) {
         int s = e->labels[k];
         if (s == ELLIPSIS) {
-            for (int j = e->ell_ndim - (op->ndim - nl + 1); j < e->ell_ndim; j++, dim++) {
+            for (int j = e->ell_ndim - covered; j < e->ell_ndim; j++, dim++) {
                 int64_t size = t->sizes[dim];
                 if (size != 1) {
                     if (z->ell_size[j] != 1 && z->ell_size[j] != size) {
-                        ct_error(CT_ERR_RUNTIME, "einsum(): dimension %d covered by ellipsis in operand %dhas size %lld "
-                                 "which does not broadcast with previously seen ellipsis with size %lld for the "
+                        ct_error(CT_ERR_RUNTIME, "einsum(): dimension %d covered by ellipsis in operand %dhas size "
+                                 "%lld which does not broadcast with previously seen ellipsis with size %lld for the "
                                  "respective dimension", dim, i, (long long)size, (long long)z->ell_size[j]);
                         goto fail;
                     }
@@ -254,10 +254,11 @@ static ct_tensor *sumproduct_pair(ct_tensor *left, ct_tensor *right, int nsum, c
     ct_tensor *L = ct_incref(left), *R = ct_incref(right), *res = NULL;
     for (int64_t d = 0; d < nd; d++) {
         bool sl = L->sizes[d] != 1, sr = R->sizes[d] != 1;
-        if (summed[d]) {
-            if (sl && sr) sum_size *= L->sizes[d];
-            else if (sl && swap_in(&L, sum_keepdim(L, 1, &d)) < 0) goto done;
-            else if (sr && swap_in(&R, sum_keepdim(R, 1, &d)) < 0) goto done;
+        if (summed[d] && sl && sr) {
+            sum_size *= L->sizes[d];
+        } else if (summed[d]) {   /* in one side only: summed there now */
+            if ((sl && swap_in(&L, sum_keepdim(L, 1, &d)) < 0) || (sr && swap_in(&R, sum_keepdim(R, 1, &d)) < 0))
+                goto done;
         } else if (sl && sr) {
             lro[nlro++] = d;
             lro_size *= L->sizes[d];
@@ -391,7 +392,8 @@ static int check_unique(int n, const int64_t *wrapped) {
     bool seen[CT_MAX_DIMS] = {false};
     for (int i = 0; i < n; i++) {
         if (seen[wrapped[i]])
-            return ct_error(CT_ERR_RUNTIME, "dim %lld appears multiple times in the list of dims", (long long)wrapped[i]);
+            return ct_error(CT_ERR_RUNTIME, "dim %lld appears multiple times in the list of dims",
+                            (long long)wrapped[i]);
         seen[wrapped[i]] = true;
     }
     return 0;
@@ -421,7 +423,8 @@ static ct_tensor *as_matrix(ct_tensor *t, int n, const int64_t *wrapped, bool co
 ct_tensor *ct_tensordot(ct_tensor *a, ct_tensor *b, int na, const int64_t *dims_a, int nb, const int64_t *dims_b) {
     if (na != nb) return ct_error_null(CT_ERR_RUNTIME, "both dimension lists should have same length");
     if (a->dtype != b->dtype) return ct_error_null(CT_ERR_RUNTIME, "both inputs should have same dtype");
-    if (na > CT_MAX_DIMS) return ct_error_null(CT_ERR_RUNTIME, "tensordot(): at most %d dims can be contracted", CT_MAX_DIMS);
+    if (na > CT_MAX_DIMS)
+        return ct_error_null(CT_ERR_RUNTIME, "tensordot(): at most %d dims can be contracted", CT_MAX_DIMS);
     int64_t wa[CT_MAX_DIMS], wb[CT_MAX_DIMS], csize = 1, shape[2 * CT_MAX_DIMS];
     int nshape = 0;
     ct_tensor *t1 = ct_incref(a), *t2 = ct_incref(b), *m1 = NULL, *m2 = NULL, *res = NULL;

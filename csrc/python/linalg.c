@@ -25,7 +25,8 @@ static int append_sublist(PyObject *l, char *eq, size_t *len) {
         }
         if (v < 0 || v >= 52) {
             Py_DECREF(seq);
-            PyErr_SetString(PyExc_ValueError, "einsum(): subscript in subscript list is not within the valid range [0, 52)");
+            PyErr_SetString(PyExc_ValueError,
+                            "einsum(): subscript in subscript list is not within the valid range [0, 52)");
             return -1;
         }
         eq[(*len)++] = (char)(v < 26 ? 'A' + v : 'a' + v - 26);
@@ -125,8 +126,8 @@ done:
 /* one of the two dims lists: a list or tuple of ints */
 static int dims_list(PyObject *o, const char *name, int pos, int64_t *dims, int *n) {
     if (!PyList_Check(o) && !PyTuple_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "tensordot(): argument '%s' (position %d) must be tuple of ints, not %s", name, pos,
-                     Py_TYPE(o)->tp_name);
+        PyErr_Format(PyExc_TypeError, "tensordot(): argument '%s' (position %d) must be tuple of ints, not %s", name,
+                     pos, Py_TYPE(o)->tp_name);
         return -1;
     }
     Py_ssize_t len = PySequence_Fast_GET_SIZE(o);
@@ -229,7 +230,8 @@ static PyObject *f_tensordot(PyObject *m, PyObject *const *args, Py_ssize_t narg
     if (!r || !a[3] || a[3] == Py_None) return ct_wrap(r);
     if (!ct_is_tensor(a[3])) {
         ct_decref(r);
-        return PyErr_Format(PyExc_TypeError, "tensordot(): argument 'out' must be Tensor, not %s", Py_TYPE(a[3])->tp_name);
+        return PyErr_Format(PyExc_TypeError, "tensordot(): argument 'out' must be Tensor, not %s",
+                            Py_TYPE(a[3])->tp_name);
     }
     ct_dtype od = ct_unwrap(a[3])->dtype;
     if (od != r->dtype) {
@@ -277,7 +279,9 @@ static PyObject *m_dist(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     CT_NOGIL(ct_numel(t) + ct_numel(o), r = ct_dist(t, o, p));
     return ct_wrap(r);
 }
-static PyObject *f_dist(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { return ct_call_as_method("dist", m_dist, a, n, k); }
+static PyObject *f_dist(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {
+    return ct_call_as_method("dist", m_dist, a, n, k);
+}
 
 PyMethodDef ct_linalg_methods[] = {{"dist", CT_FASTCALL(m_dist), NULL}, {NULL}};
 
