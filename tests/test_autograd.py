@@ -117,7 +117,7 @@ UNARY = [
     ("acos", F.acos, -0.9, 0.9, False), ("atan", F.atan, -3, 3, False), ("sinh", F.sinh, -2, 2, False),
     ("cosh", F.cosh, -2, 2, False), ("tanh", F.tanh, -2, 2, False), ("asinh", F.asinh, -3, 3, False),
     ("acosh", F.acosh, 1.2, 3, False), ("atanh", F.atanh, -0.9, 0.9, False), ("erf", F.erf, -2, 2, False),
-    ("erfc", F.erfc, -2, 2, False), ("sigmoid", F.sigmoid, -3, 3, False),
+    ("erfc", F.erfc, -2, 2, False), ("erfinv", F.erfinv, -0.9, 0.9, False), ("sigmoid", F.sigmoid, -3, 3, False),
     ("reciprocal", F.reciprocal, 0.3, 2, True),
 ]
 for i, (name, fn, lo, hi, signed) in enumerate(UNARY):
@@ -287,6 +287,14 @@ case("scatter_add", lambda x, s: x.scatter_add(1, torch.tensor([[0, 0], [3, 1]])
      In((2, 2), layout="t"))
 case("index_add", lambda x, s: x.index_add(0, torch.tensor([2, 0, 2]), s, alpha=2.0), In((3, 4)),
      In((3, 4), layout="t"))
+for _reduce in ["sum", "prod", "mean", "amax", "amin"]:
+    for _include in [True, False]:
+        case("scatter_reduce", lambda x, s, r=_reduce, i=_include: x.scatter_reduce(
+            0, torch.tensor([[0, 2, 2], [2, 1, 0], [0, 0, 0], [2, 2, 1]]), s, r, include_self=i),
+            In((3, 3), layout="t"), In((4, 3), signed=True))
+case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([[True, False, True], [False, True, True]]), s),
+     In((2, 3), layout="t"), In((2, 4)))
+case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([False, True, True]), s), In((2, 1)), In((5,)))
 
 # contractions and distances (composites of recorded ops, and the CdistBackward0 / EuclideanDistBackward0 /
 # DistBackward0 node); distances kept away from 0 by the random inputs

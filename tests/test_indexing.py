@@ -172,6 +172,148 @@ def test_scatter_add_and_index_add_accumulate():
     assert_close(y, np.array([[1, 1], [1, 1], [5, 5]], np.float32))
 
 
+@pytest.mark.parametrize("dim", [0, 1])
+def test_large_gather_scatter_threads_keep_serial_order(dim):
+    """Past the threading threshold: values as NumPy, and duplicate targets
+    resolved in the serial order (the last write wins, sums add up)."""
+    rng = np.random.default_rng(11)
+    a, src = arr((300, 400), seed=3), arr((300, 400), seed=4)
+    idx = rng.integers(0, a.shape[dim], (300, 400))
+    assert_close(torch.tensor(a).gather(dim, torch.tensor(idx)), np.take_along_axis(a, idx, dim))
+    cols, rows = np.arange(400), np.arange(300)
+    expect_set, expect_add = a.copy(), a.copy()
+    for k in range(idx.shape[dim]):   # serial order: along dim, one slice at a time
+        if dim == 0:
+            expect_set[idx[k], cols] = src[k]
+        else:
+            expect_set[rows, idx[:, k]] = src[:, k]
+    pos = (idx, cols[None, :]) if dim == 0 else (rows[:, None], idx)
+    np.add.at(expect_add, pos, src)
+    assert_close(torch.tensor(a).scatter(dim, torch.tensor(idx), torch.tensor(src)), expect_set)
+    assert_close(torch.tensor(a).scatter_add(dim, torch.tensor(idx), torch.tensor(src)), expect_add, rtol=1e-12)
+    t = torch.tensor(a)
+    t.index_add_(dim, torch.tensor(idx[:, 0] if dim == 0 else idx[0]), torch.tensor(src))
+    expect = a.copy()
+    np.add.at(expect, (idx[:, 0],) if dim == 0 else (slice(None), idx[0]), src)
+    assert_close(t, expect, rtol=1e-12)
+
+
+def _scatter_reduce_np(self_a, dim, idx, src, reduce, include_self):
+    """NumPy's ufunc.at over the target positions (dim replaced by the index)."""
+    out = self_a.copy()
+    pos = list(np.indices(idx.shape))
+    pos[dim] = idx
+    pos = tuple(pos)
+    vals = src[tuple(slice(0, n) for n in idx.shape)]
+    identity = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+    if not include_self:
+        out[pos] = identity
+    ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    ufunc.at(out, pos, vals)
+    if reduce == "mean":
+        count = np.full(out.shape, 1.0 if include_self else 0.0)
+        np.add.at(count, pos, 1.0)
+        out = out / np.maximum(count, 1)
+    return out
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("dim", [0, 1])
+@pytest.mark.parametrize("make", LAYOUTS, ids=["c", "t"])
+def test_scatter_reduce_matches_numpy(reduce, include_self, dim, make):
+    rng = np.random.default_rng(3)
+    self_a, src = arr((4, 5), seed=1), arr((5, 6), seed=2)
+    idx = rng.integers(0, self_a.shape[dim], (3, 4) if dim == 0 else (4, 3))
+    got = make(self_a).scatter_reduce(dim, torch.tensor(idx), make(src), reduce, include_self=include_self)
+    assert_close(got, _scatter_reduce_np(self_a, dim, idx, src, reduce, include_self), rtol=1e-12, atol=1e-12)
+    if reduce in ("amax", "amin"):   # PyTorch's unlisted spellings
+        assert_close(make(self_a).scatter_reduce(dim, torch.tensor(idx), make(src), reduce[1:],
+                                                 include_self=include_self), got)
+    t = make(self_a)
+    assert t.scatter_reduce_(dim, torch.tensor(idx), make(src), reduce, include_self=include_self) is t
+    assert_close(t, got)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "float32", "float64"])
+def test_scatter_reduce_integer_and_float_dtypes(reduce, dtype):
+    rng = np.random.default_rng(4)
+    self_a, src = rng.integers(0, 9, (3, 4)), rng.integers(0, 9, (5, 4))
+    idx = rng.integers(0, 3, (5, 4))
+    dt = getattr(torch, dtype)
+    for include_self in (True, False):
+        got = torch.tensor(self_a).to(dt).scatter_reduce(0, torch.tensor(idx), torch.tensor(src).to(dt), reduce,
+                                                          include_self=include_self)
+        expect = _scatter_reduce_np(self_a.astype(np.float64), 0, idx, src.astype(np.float64), reduce, include_self)
+        if reduce == "mean" and not dtype.startswith("float"):
+            expect = np.floor(expect)   # integer means divide with floor, as PyTorch does
+        if dtype == "uint8":
+            expect = np.mod(expect, 256)   # products wrap around
+        if dtype == "int32":
+            expect = np.array(expect, np.int64).astype(np.int32)
+        assert_close(got.double(), expect.astype(np.float64))
+
+
+def test_scatter_with_reduce_argument():
+    idx = torch.tensor([[0, 1, 0, 2]])
+    add = torch.ones(3, 4).scatter(0, idx, 3.0, reduce="add")
+    mul = torch.ones(3, 4).scatter_(0, idx, 3.0, reduce="multiply")
+    hit = np.zeros((3, 4), bool)
+    hit[[0, 1, 0, 2], [0, 1, 2, 3]] = True
+    assert_close(add, np.where(hit, 4.0, 1.0).astype(np.float32))
+    assert_close(mul, np.where(hit, 3.0, 1.0).astype(np.float32))
+    with pytest.warns(UserWarning, match="reduce argument of torch.scatter with Tensor src is deprecated"):
+        r = torch.full((3, 4), 2.0).scatter(0, idx, torch.full((1, 4), 5.0), reduce="multiply")
+    assert_close(r, np.where(hit, 10.0, 2.0).astype(np.float32))
+    x = torch.zeros(3, 4, requires_grad=True)
+    y = x.scatter(0, idx, 3.0, reduce="add")
+    with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+        y.sum().backward()
+
+
+def _masked_scatter_np(self_a, mask, src):
+    shape = np.broadcast_shapes(self_a.shape, mask.shape)
+    out = np.broadcast_to(self_a, shape).copy()
+    m = np.broadcast_to(mask, shape)
+    out[m] = src.reshape(-1)[:m.sum()]
+    return out
+
+
+@pytest.mark.parametrize("make", LAYOUTS, ids=["c", "t"])
+@pytest.mark.parametrize("mask_shape", [(3, 4), (4,), (3, 1), ()])
+def test_masked_scatter_matches_numpy(make, mask_shape):
+    rng = np.random.default_rng(5)
+    self_a, src = arr((3, 4), seed=6), arr((4, 4), seed=7)
+    mask = rng.random(mask_shape) > 0.4
+    got = make(self_a).masked_scatter(torch.tensor(mask), make(src))
+    assert_close(got, _masked_scatter_np(self_a, mask, src))
+    t = make(self_a)
+    assert t.masked_scatter_(torch.tensor(mask), make(src)) is t
+    assert_close(t, _masked_scatter_np(self_a, mask, src))
+    # out of place, self broadcast against a larger mask
+    big = rng.random((2, 3, 4)) > 0.5
+    assert_close(make(self_a).masked_scatter(torch.tensor(big), torch.tensor(arr((30,)))),
+                 _masked_scatter_np(self_a, big, arr((30,))))
+    assert tuple(torch.zeros(0, 4).masked_scatter(torch.zeros(0, 4, dtype=torch.bool), torch.ones(2)).shape) == (0, 4)
+
+
+def test_masked_scatter_gradients():
+    mask = torch.tensor([[True, False, True], [False, True, True]])
+    a = torch.tensor(arr((2, 3))).requires_grad_()
+    b = torch.tensor(arr((6,), seed=1)).requires_grad_()
+    y = a.masked_scatter(mask, b)
+    assert type(y.grad_fn).__name__ == "MaskedScatterBackward0"
+    w = np.arange(6.0).reshape(2, 3)
+    (y * torch.tensor(w)).sum().backward()
+    assert_close(a.grad, np.where(mask.numpy(), 0.0, w))
+    assert_close(b.grad, np.concatenate([w[mask.numpy()], np.zeros(2)]))
+    c = a.detach().clone().requires_grad_()
+    d = c * 1.0
+    d.masked_scatter_(mask, b)
+    assert type(d.grad_fn).__name__ == "MaskedScatterBackward0"
+
+
 def test_masks_nonzero_where():
     a = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
     t = torch.tensor(a)
@@ -235,6 +377,26 @@ BAD = [
      "index_copy_(): index 5 is out of bounds for dimension 1 with size 3"),
     (lambda: torch.zeros(2, 3).index_copy(1, torch.tensor([[1]]), torch.ones(2, 1)), IndexError,
      "index_copy_(): Index should have dimension 1 or 0 (got 2)"),
+    (lambda: torch.zeros(2, 3).scatter_reduce(1, torch.tensor([[3]]), torch.ones(1, 1), "sum"), RuntimeError,
+     "index 3 is out of bounds for dimension 1 with size 3"),
+    (lambda: torch.zeros(2, 3).scatter_reduce(1, torch.tensor([[0]]), torch.ones(1, 1), "add"), RuntimeError,
+     "reduce argument must be either sum, prod, mean, amax or amin, got add"),
+    (lambda: torch.zeros(2, 3).scatter_reduce(1, torch.tensor([[0]]), torch.ones(1, 1).long(), "sum"), RuntimeError,
+     "scatter(): Expected self.dtype to be equal to src.dtype"),
+    (lambda: torch.zeros(2, 3).scatter_reduce(1, torch.tensor([[0]]), torch.ones(1, 1), 3), TypeError,
+     "must be str, not int"),
+    (lambda: torch.zeros(2, 3).bool().scatter_reduce(1, torch.tensor([[0]]), torch.ones(1, 1).bool(), "mean"),
+     NotImplementedError, "not implemented for 'Bool'"),
+    (lambda: torch.zeros(2, 3).scatter(1, torch.tensor([[0]]), 1.0, reduce="max"), RuntimeError,
+     "reduce argument must be either add or multiply."),
+    (lambda: torch.zeros(2, 3).masked_scatter(torch.ones(2, 3).bool(), torch.ones(5)), RuntimeError,
+     "Number of elements of source < number of ones in mask"),
+    (lambda: torch.zeros(2, 3).masked_scatter(torch.ones(2, 3).int(), torch.ones(6)), RuntimeError,
+     "masked_scatter_ only supports boolean masks, but got mask with dtype Int"),
+    (lambda: torch.zeros(2, 3).masked_scatter(torch.ones(2, 3).bool(), torch.ones(6).long()), RuntimeError,
+     "masked_scatter: expected self and source to have same dtypes but gotFloat and Long"),
+    (lambda: torch.zeros(3).masked_scatter_(torch.ones(2, 3).bool(), torch.ones(6)), RuntimeError,
+     "the number of sizes provided (1) must be greater or equal to the number of dimensions in the tensor (2)"),
 ]
 
 

@@ -310,6 +310,28 @@ def test_repeat_interleave_matches_numpy(name, reps, dim):
     assert_close(torch.arange(3).repeat_interleave(torch.tensor([2])), np.repeat(np.arange(3), 2))
 
 
+@pytest.mark.parametrize("name", ["int64", "float32", "bool"])
+@pytest.mark.parametrize("counts,dim", [([1, 0], 0), ([2, 0, 3], 1), ([1, 2, 0, 3, 1, 1], None), ([3], 1)])
+def test_repeat_interleave_counts_match_numpy(name, counts, dim):
+    a = data((2, 3), name, "ri-counts")
+    for _, t in layouts(a, name):
+        reps = torch.tensor(counts)
+        got = t.repeat_interleave(reps, dim=dim) if dim is not None else torch.repeat_interleave(t, reps)
+        expect = np.repeat(np_vals(t), counts if len(counts) > 1 else counts[0], axis=dim)
+        assert_close(got, expect, check_dtype=False)
+    total = sum(counts)
+    assert_close(torch.repeat_interleave(torch.tensor(counts)), np.repeat(np.arange(len(counts)), counts))
+    assert_close(torch.repeat_interleave(torch.tensor(counts, dtype=torch.int32), output_size=total),
+                 np.repeat(np.arange(len(counts), dtype=np.int32), counts))
+
+
+def test_repeat_interleave_counts_gradient():
+    x = torch.tensor(np.linspace(-1, 1, 6).reshape(2, 3)).requires_grad_()
+    y = x.repeat_interleave(torch.tensor([2, 0, 1]), dim=1)
+    assert type(y.grad_fn).__name__ == "IndexSelectBackward0"
+    assert torch.autograd.gradcheck(lambda x: x.repeat_interleave(torch.tensor([2, 0, 1]), dim=1), (x,))
+
+
 def test_dstack_column_stack_row_stack():
     a, b = np.arange(3), np.arange(3, 6)
     ta, tb = torch.tensor(a), torch.tensor(b)
@@ -347,6 +369,21 @@ def test_composed_ops_are_differentiable():
 BAD_MORE = [
     ("repeat_interleave negative", lambda: torch.arange(3).repeat_interleave(-1), RuntimeError,
      "Repeats must be non-negative"),
+    ("repeat_interleave counts size", lambda: torch.ones(2, 2).repeat_interleave(torch.tensor([1, 2, 3]), dim=0),
+     RuntimeError, "repeats must have the same size as input along dim, but got repeats.size(0) = 3 and "
+     "input.size(0) = 2"),
+    ("repeat_interleave counts negative", lambda: torch.ones(2, 2).repeat_interleave(torch.tensor([1, -2]), dim=0),
+     RuntimeError, "repeats can not be negative"),
+    ("repeat_interleave counts float", lambda: torch.ones(2).repeat_interleave(torch.tensor([1.0, 2.0])),
+     NotImplementedError, "\"repeat_interleave_cpu\" not implemented for 'Float'"),
+    ("repeat_interleave counts 2-d", lambda: torch.repeat_interleave(torch.tensor([[1, 2]])), RuntimeError,
+     "repeat_interleave only accept 1D vector as repeat"),
+    ("repeat_interleave counts 2-d with input", lambda: torch.ones(2).repeat_interleave(torch.tensor([[1, 2]])),
+     RuntimeError, "repeats must be 0-dim or 1-dim tensor"),
+    ("repeat_interleave counts int16", lambda: torch.ones(2).repeat_interleave(torch.tensor([1, 2]).short()),
+     NotImplementedError, "\"repeat_interleave_cpu\" not implemented for 'Short'"),
+    ("repeat_interleave output_size", lambda: torch.ones(2).repeat_interleave(torch.tensor([1, 2]), output_size=5),
+     RuntimeError, "allocated size does not match required size"),
     ("meshgrid empty", lambda: torch.meshgrid([], indexing="ij"), RuntimeError, "meshgrid expects a non-empty "
      "TensorList"),
     ("meshgrid dtypes", lambda: torch.meshgrid(torch.ones(2), torch.arange(3), indexing="ij"), RuntimeError,

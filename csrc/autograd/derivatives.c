@@ -63,7 +63,7 @@ static int save_mask(int op) {
     case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc:
         return SX;
     case CT_OP_relu: case CT_OP_exp: case CT_OP_exp2: case CT_OP_expm1: case CT_OP_sqrt: case CT_OP_rsqrt:
-    case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal:
+    case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal: case CT_OP_erfinv:
         return SOUT;
     case CT_OP_neg: case CT_OP_frac: case CT_OP_add: case CT_OP_sub: case CT_OP_lerp_scalar:
         return 0;
@@ -137,6 +137,7 @@ static int unary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi)
     case CT_OP_sinh: *gi = mul(ar, g, un(ar, CT_OP_cosh, x)); break;
     case CT_OP_cosh: *gi = mul(ar, g, un(ar, CT_OP_sinh, x)); break;
     case CT_OP_tanh: *gi = mul(ar, g, sub(ar, num(ar, 1), mul(ar, o, o))); break;
+    case CT_OP_erfinv: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, mul(ar, o, o)), 0.886226925452758014)); break;
     case CT_OP_asinh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), 1))); break;
     case CT_OP_acosh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), -1))); break;
     case CT_OP_atanh: *gi = dv(ar, g, sub(ar, num(ar, 1), mul(ar, x, x))); break;
@@ -254,6 +255,69 @@ static int64_t reduced_count(const ct_node *n) {
     for (int d = 0; d < n->in_shape[0].ndim; d++)
         if (n->ints[1] & ((int64_t)1 << d)) c *= n->in_shape[0].sizes[d];
     return c;
+}
+
+/* ---- scatter_reduce: ints {dim, reduce, include_self}; saved {index, counts} (mean) or
+ * {index, self, src, result} (prod amax amin) ---- */
+static ct_tensor *gather_at(arena *ar, ct_tensor *t, const ct_node *n) {
+    return K(ct_gather(t, n->ints[0], n->saved[0]));
+}
+/* t with the positions the index names set to 0 (where include_self=False left self out) */
+static ct_tensor *zero_at_index(arena *ar, ct_tensor *t, const ct_node *n) {
+    return K(ar->fail ? NULL : ct_scatter(t, n->ints[0], n->saved[0], num(ar, 0), true, CT_SCATTER_SET, false));
+}
+static ct_tensor *where(arena *ar, ct_tensor *cond, ct_tensor *a, ct_tensor *b) {
+    return K(ar->fail ? NULL : ct_where(cond, a, b, NULL));
+}
+
+/* prod: each value's gradient is g times the product of the others (zeros handled apart) */
+static ct_tensor *scatter_prod_grads(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gsrc) {
+    ct_tensor *self = n->saved[1], *src = n->saved[2], *res = n->saved[3], *zero = num(ar, 0), *one = num(ar, 1);
+    int64_t dim = n->ints[0];
+    bool include_self = n->ints[2];
+    ct_tensor *masked_self = where(ar, cmp(ar, CT_OP_eq, self, zero), one, self);
+    ct_tensor *others = K(ar->fail ? NULL : ct_scatter_reduce(masked_self, dim, n->saved[0], src, CT_SR_PROD,
+                                                              include_self, false));
+    ct_tensor *gs = dv(ar, mul(ar, g, others), masked_self);
+    if (n->next[1].node) {   /* a zero alone in its group gets the product of the others */
+        ct_tensor *src_zero = cmp(ar, CT_OP_eq, src, zero);
+        ct_tensor *zeros_in = K(ar->fail ? NULL : ct_scatter(zeros_like(ar, self), dim, n->saved[0],
+                                                             K(ar->fail ? NULL : ct_to_dtype(src_zero, self->dtype, false)),
+                                                             false, CT_SCATTER_ADD, false));
+        ct_tensor *single = K(ar->fail ? NULL : ct_binary(CT_OP_logical_and, src_zero,
+                                                          cmp(ar, CT_OP_eq, gather_at(ar, zeros_in, n), one), NULL, NULL));
+        ct_tensor *others_src = K(ar->fail ? NULL : ct_scatter_reduce(self, dim, n->saved[0], where(ar, single, one, src),
+                                                                      CT_SR_PROD, include_self, false));
+        *gsrc = where(ar, single, gather_at(ar, mul(ar, g, others_src), n),
+                      dv(ar, gather_at(ar, mul(ar, g, res), n), where(ar, src_zero, one, src)));
+    }
+    return include_self ? gs : zero_at_index(ar, gs, n);
+}
+
+/* amax/amin: g shared evenly among the values equal to the result */
+static ct_tensor *scatter_extreme_grads(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gsrc) {
+    ct_tensor *self = n->saved[1], *src = n->saved[2], *res = n->saved[3];
+    ct_tensor *self_hit = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_eq, self, res), g->dtype, false));
+    if (!n->ints[2]) self_hit = zero_at_index(ar, self_hit, n);
+    ct_tensor *src_hit = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_eq, src, gather_at(ar, res, n)), g->dtype, false));
+    ct_tensor *count = K(ar->fail ? NULL : ct_scatter(self_hit, n->ints[0], n->saved[0], src_hit, false, CT_SCATTER_ADD,
+                                                      false));
+    ct_tensor *share = dv(ar, g, count);
+    if (n->next[1].node) *gsrc = mul(ar, src_hit, gather_at(ar, share, n));
+    return mul(ar, self_hit, share);
+}
+
+/* the gradients of self (returned) and src (*gsrc) */
+static ct_tensor *scatter_reduce_grads(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gsrc) {
+    switch ((ct_scatter_reduction)n->ints[1]) {
+    case CT_SR_PROD: return scatter_prod_grads(ar, n, g, gsrc);
+    case CT_SR_AMAX:
+    case CT_SR_AMIN: return scatter_extreme_grads(ar, n, g, gsrc);
+    case CT_SR_MEAN: g = dv(ar, g, n->saved[1]); break;
+    case CT_SR_SUM: break;
+    }
+    if (n->next[1].node) *gsrc = gather_at(ar, g, n);
+    return n->ints[2] ? g : zero_at_index(ar, g, n);
 }
 
 static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
@@ -437,15 +501,17 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_TRI: gi[0] = K(ar->fail ? NULL : ct_tri(g, n->ints[0], n->ints[1] != 0)); break;
     case CT_NODE_GATHER: { /* g added into zeros at the gathered positions */
         ct_tensor *z = K(ar->fail ? NULL : ct_full(in->ndim, in->sizes, ct_scalar_i(0), g->dtype, ct_device_of(g)));
-        gi[0] = K(ar->fail ? NULL : ct_scatter(z, n->ints[0], n->saved[0], g, false, true, false));
+        gi[0] = K(ar->fail ? NULL : ct_scatter(z, n->ints[0], n->saved[0], g, false, CT_SCATTER_ADD, false));
         break;
     }
     case CT_NODE_SCATTER: { /* self: g, with the overwritten positions zeroed; src: g gathered */
-        gi[0] = n->ints[1] ? g : K(ar->fail ? NULL : ct_scatter(g, n->ints[0], n->saved[0], num(ar, 0), true, false,
-                                                                 false));
+        if (n->ints[1] < 0) return ct_error(CT_ERR_RUNTIME, "derivative for aten::scatter is not implemented");
+        gi[0] = n->ints[1] == CT_SCATTER_ADD ? g : K(ar->fail ? NULL : ct_scatter(g, n->ints[0], n->saved[0], num(ar, 0),
+                                                                                  true, CT_SCATTER_SET, false));
         if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_gather(g, n->ints[0], n->saved[0]));
         break;
     }
+    case CT_NODE_SCATTER_REDUCE: gi[0] = scatter_reduce_grads(ar, n, g, &gi[1]); break;
     case CT_NODE_CDIST: { /* saved {x1, x2, out}; ints {form}; scalars {p} (ops/distance.c) */
         ct_tensor *x1 = n->saved[0], *x2 = n->saved[1], *o = n->saved[2], *zero = num(ar, 0);
         double p = n->scalars[0].d;
@@ -598,7 +664,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
-        "gather", "index_select", "scatter", "scatter_add", "index_add",
+        "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
         "einsum", "tensordot", "cdist", "dist", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {

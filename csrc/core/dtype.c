@@ -5,7 +5,7 @@
 #include "ctorch/ct_status.h"
 
 const ct_dtype_info ct_dtype_infos[CT_NUM_DTYPES] = {
-#define CT_X(E, n, l, T, C, m) [CT_##E] = {#n, #l, (int)sizeof(T), CT_##E >= CT_FLOAT16, 0},
+#define CT_X(E, n, l, T, C, m) [CT_##E] = {#n, #l, (int)sizeof(T), CT_##E >= CT_FLOAT16, CT_##E != CT_BOOL && CT_##E != CT_UINT8},
     CT_FOR_EACH_DTYPE(CT_X)
 #undef CT_X
 };

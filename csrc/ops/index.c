@@ -1,6 +1,7 @@
 /* Index ops: gather, index_select, scatter (src, value, add), index_add,
  * nonzero and the linear index of advanced indexing. Checks and messages are
  * PyTorch's; the work is the backend's gather and scatter kernels. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,11 +39,11 @@ static ct_tensor *at_least_1d(ct_tensor *t) {
 }
 
 /* run the gather or scatter kernel on three operands (see ops.def) */
-static int run_kernel(int op, ct_tensor *a, ct_tensor *b, ct_tensor *c, int64_t dim, bool accumulate) {
+static int run_kernel(int op, ct_tensor *a, ct_tensor *b, ct_tensor *c, int64_t dim, ct_scatter_mode mode) {
     ct_tensor *v[3] = {at_least_1d(a), at_least_1d(b), at_least_1d(c)};
     int rc = -1;
     if (v[0] && v[1] && v[2]) {
-        int64_t ints[2] = {dim, accumulate};
+        int64_t ints[2] = {dim, mode};
         ct_kernel_args args = {.op = op, .tensors = v, .ntensors = 3, .ints = ints, .nints = 2};
         rc = ct_dispatch(ct_device_of(a), &args);
     }
@@ -81,7 +82,7 @@ static int check_sizes(const char *op, ct_tensor *self, int64_t dim, ct_tensor *
 /* the values of gather (no recording): out shaped like index */
 static ct_tensor *gather_values(ct_tensor *self, int64_t dim, ct_tensor *index) {
     ct_tensor *out = ct_empty(index->ndim, index->sizes, self->dtype, ct_device_of(self));
-    if (out && run_kernel(CT_OP_gather, out, self, index, dim, false) < 0) {
+    if (out && run_kernel(CT_OP_gather, out, self, index, dim, CT_SCATTER_SET) < 0) {
         ct_decref(out);
         return NULL;
     }
@@ -150,9 +151,12 @@ ct_tensor *ct_index_select(ct_tensor *self, int64_t dim, ct_tensor *index) {
 }
 
 /* scatter of src (same dtype as self, or a 0-dim value broadcast over index)
- * into self (inplace) or a copy of it; accumulate: add instead of write */
+ * into self (inplace) or a copy of it, written or reduced by mode; the
+ * gradient exists for SET and ADD (scatter(reduce=) has none, as in PyTorch:
+ * its node fails in backward) */
 static ct_tensor *scatter_impl(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
-                               bool accumulate, bool inplace, ct_status oob, const char *prefix) {
+                               ct_scatter_mode mode, bool reduce_arg, bool inplace, ct_status oob, const char *prefix) {
+    bool accumulate = mode == CT_SCATTER_ADD && !reduce_arg;
     const char *op = accumulate ? "scatter_add" : "scatter";
     int64_t d;
     if (ct_wrap_dim(dim, self->ndim, &d) < 0) return NULL;
@@ -175,7 +179,7 @@ static ct_tensor *scatter_impl(ct_tensor *self, int64_t dim, ct_tensor *index, c
         out = inplace ? ct_incref(self) : ct_clone(self);
         ct_set_grad_enabled(grad);
     }
-    if (out && run_kernel(CT_OP_scatter, out, idx, s, d, accumulate) < 0) {
+    if (out && run_kernel(CT_OP_scatter, out, idx, s, d, mode) < 0) {
         ct_decref(out);
         out = NULL;
         index_error_as(oob, prefix);
@@ -183,7 +187,7 @@ static ct_tensor *scatter_impl(ct_tensor *self, int64_t dim, ct_tensor *index, c
     if (out) ct_bump_version(out);
     ct_tensor *inputs[2] = {self, is_value ? NULL : src};
     const char *name = accumulate ? "ScatterAddBackward0" : is_value ? "ScatterBackward1" : "ScatterBackward0";
-    out = recorded(out, CT_NODE_SCATTER, name, 2, inputs, idx, d, accumulate);
+    out = recorded(out, CT_NODE_SCATTER, reduce_arg ? "NotImplemented" : name, 2, inputs, idx, d, reduce_arg ? -1 : (int64_t)mode);
     if (out && inplace && ct_inplace_rebase(out) < 0) {
         ct_decref(out);
         out = NULL;
@@ -193,9 +197,158 @@ static ct_tensor *scatter_impl(ct_tensor *self, int64_t dim, ct_tensor *index, c
     return out;
 }
 
-ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value, bool accumulate,
-                      bool inplace) {
-    return scatter_impl(self, dim, index, src, is_value, accumulate, inplace, CT_ERR_RUNTIME, "");
+ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                      ct_scatter_mode mode, bool inplace) {
+    return scatter_impl(self, dim, index, src, is_value, mode, false, inplace, CT_ERR_RUNTIME, "");
+}
+
+ct_tensor *ct_scatter_reduce_arg(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                                 ct_scatter_mode mode, bool inplace) {
+    return scatter_impl(self, dim, index, src, is_value, mode, true, inplace, CT_ERR_RUNTIME, "");
+}
+
+/* the value a reduction starts from where include_self=False drops self's values */
+static ct_scalar reduce_identity(ct_scatter_reduction r, ct_dtype dt) {
+    if (r == CT_SR_SUM || r == CT_SR_MEAN) return ct_scalar_i(0);
+    if (r == CT_SR_PROD) return ct_scalar_i(1);
+    bool lowest = r == CT_SR_AMAX;
+    if (ct_is_floating(dt)) return ct_scalar_f(lowest ? -INFINITY : INFINITY);
+    if (dt == CT_BOOL) return ct_scalar_i(!lowest);
+    int bits = 8 * ct_itemsize(dt);
+    if (!ct_dtype_infos[dt].is_signed) return ct_scalar_i(lowest ? 0 : (1 << bits) - 1);
+    int64_t hi = bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1;
+    return ct_scalar_i(lowest ? -hi - 1 : hi);
+}
+
+/* v (a 0-dim tensor or a scalar) written or reduced into out at idx along dim */
+static int scatter_scalar(ct_tensor *out, ct_tensor *idx, int64_t dim, ct_scalar v, ct_scatter_mode mode) {
+    ct_tensor *s = ct_scalar_tensor(v, out->dtype, false), *e = s ? ct_expand(s, idx->ndim, idx->sizes) : NULL;
+    int rc = e ? run_kernel(CT_OP_scatter, out, idx, e, dim, mode) : -1;
+    ct_xdecref(s);
+    ct_xdecref(e);
+    return rc;
+}
+
+/* mean's divisor: how many values met at each position of out (at least 1) */
+static ct_tensor *mean_counts(ct_tensor *out, int64_t dim, ct_tensor *idx, bool include_self) {
+    ct_tensor *count = ct_full(out->ndim, out->sizes, ct_scalar_i(include_self), out->dtype, ct_device_of(out));
+    ct_scalar one = ct_scalar_i(1);
+    if (count && (scatter_scalar(count, idx, dim, one, CT_SCATTER_ADD) < 0 ||
+                  !ct_unary(CT_OP_clamp_min, count, &one, count))) {
+        ct_decref(count);
+        return NULL;
+    }
+    return count;
+}
+
+/* the reduction of src into self (or a copy) and the mean's counts (NULL for other reductions) */
+static ct_tensor *scatter_reduce_values(ct_tensor *self, int64_t d, ct_tensor *idx, ct_tensor *src,
+                                        ct_scatter_reduction reduce, bool include_self, bool inplace,
+                                        ct_tensor **counts) {
+    static const ct_scatter_mode modes[] = {[CT_SR_SUM] = CT_SCATTER_ADD, [CT_SR_PROD] = CT_SCATTER_MUL,
+                                            [CT_SR_MEAN] = CT_SCATTER_ADD, [CT_SR_AMAX] = CT_SCATTER_AMAX,
+                                            [CT_SR_AMIN] = CT_SCATTER_AMIN};
+    ct_tensor *out = inplace ? ct_incref(self) : ct_clone(self);
+    bool ok = out && (include_self || scatter_scalar(out, idx, d, reduce_identity(reduce, self->dtype),
+                                                     CT_SCATTER_SET) == 0);
+    ok = ok && run_kernel(CT_OP_scatter, out, idx, src, d, modes[reduce]) == 0;
+    *counts = ok && reduce == CT_SR_MEAN ? mean_counts(out, d, idx, include_self) : NULL;
+    if (ok && reduce == CT_SR_MEAN)
+        ok = *counts && ct_binary(ct_is_floating(out->dtype) ? CT_OP_div : CT_OP_floor_divide, out, *counts, NULL, out);
+    if (!ok) ct_xdecref(out);
+    return ok ? out : NULL;
+}
+
+ct_tensor *ct_scatter_reduce(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src,
+                             ct_scatter_reduction reduce, bool include_self, bool inplace) {
+    int64_t d;
+    if (ct_wrap_dim(dim, self->ndim, &d) < 0) return NULL;
+    if (src->dtype != self->dtype)
+        return ct_error_null(CT_ERR_RUNTIME, "scatter(): Expected self.dtype to be equal to src.dtype");
+    if (reduce == CT_SR_MEAN && self->dtype == CT_BOOL) {
+        ct_error_kernel_dtype("scatter_gather_tensor_cpu_reduce_mean", self->dtype);
+        return NULL;
+    }
+    if (inplace && ct_inplace_check(self) < 0) return NULL;
+    ct_tensor *idx = long_index("scatter_reduce", index);
+    if (!idx) return NULL;
+    ct_tensor *inputs[2] = {self, src}, *orig = NULL, *counts = NULL, *out = NULL;
+    bool record = ct_record_needed(2, inputs), keep_values = reduce != CT_SR_SUM && reduce != CT_SR_MEAN;
+    bool grad = ct_grad_enabled();
+    ct_set_grad_enabled(false);
+    if (check_sizes("scatter_reduce", self, d, idx, src) == 0) {
+        orig = record && keep_values ? (inplace ? ct_clone(self) : ct_incref(self)) : NULL;
+        if (!record || !keep_values || orig)
+            out = scatter_reduce_values(self, d, idx, src, reduce, include_self, inplace, &counts);
+    }
+    ct_set_grad_enabled(grad);
+    if (out) ct_bump_version(out);
+    if (out && record) {
+        ct_tensor *save[4] = {idx, counts ? counts : orig, src, out};
+        int64_t ints[3] = {d, reduce, include_self};
+        if (ct_record_op(CT_NODE_SCATTER_REDUCE, "ScatterReduceBackward0", 2, inputs, out, keep_values ? 4 : 1 + !!counts,
+                         save, NULL, 0, ints, 3) < 0 ||
+            (inplace && ct_inplace_rebase(out) < 0)) {
+            ct_decref(out);
+            out = NULL;
+        }
+    }
+    if (!out) index_error_as(CT_ERR_RUNTIME, "");
+    ct_xdecref(orig);
+    ct_xdecref(counts);
+    ct_decref(idx);
+    return out;
+}
+
+/* the row-major flat positions of the true elements of mask (bool): nonzero's rows dotted with the strides */
+static ct_tensor *true_positions(ct_tensor *mask) {
+    int64_t nd = mask->ndim, stride = 1;
+    ct_tensor *pos = ct_nonzero(mask), *st = ct_empty(1, &nd, CT_INT64, ct_cpu()), *lin = NULL;
+    if (pos && st) {
+        int64_t *s = (int64_t *)ct_data(st);
+        for (int i = mask->ndim - 1; i >= 0; i--) s[i] = stride, stride *= mask->sizes[i];
+        lin = ct_matmul(pos, st);
+    }
+    ct_xdecref(pos);
+    ct_xdecref(st);
+    return lin;
+}
+
+/* masked_scatter: the masked positions of self (mask broadcast with self; in
+ * place: to self), in row-major order, take source's first values */
+ct_tensor *ct_masked_scatter(ct_tensor *self, ct_tensor *mask, ct_tensor *source, bool inplace) {
+    if (mask->dtype != CT_BOOL)
+        return ct_error_null(CT_ERR_RUNTIME, "masked_scatter_ only supports boolean masks, but got mask with dtype %s",
+                             ct_dtype_infos[mask->dtype].legacy);
+    if (source->dtype != self->dtype)
+        return ct_error_null(CT_ERR_RUNTIME, "masked_scatter: expected self and source to have same dtypes but got"
+                             "%s and %s", ct_dtype_infos[self->dtype].legacy, ct_dtype_infos[source->dtype].legacy);
+    if (inplace && ct_inplace_check(self) < 0) return NULL;
+    int64_t all = -1, shape[CT_MAX_DIMS];
+    int nd = inplace ? self->ndim : ct_broadcast_shapes(self->ndim, self->sizes, mask->ndim, mask->sizes, shape);
+    if (inplace) memcpy(shape, self->sizes, sizeof(int64_t) * (size_t)nd);
+    if (nd < 0) return NULL;
+    ct_tensor *me = ct_expand(mask, nd, shape), *se = me ? ct_expand(self, nd, shape) : NULL;
+    ct_tensor *lin = se ? true_positions(me) : NULL, *flat_src = NULL, *first = NULL, *base = NULL, *flat = NULL;
+    ct_tensor *res = NULL, *out = NULL;
+    if (lin && ct_numel(lin) > ct_numel(source))
+        ct_error(CT_ERR_RUNTIME, "Number of elements of source < number of ones in mask");
+    else if (lin && (flat_src = ct_reshape(source, 1, &all)))
+        first = ct_narrow(flat_src, 0, 0, ct_numel(lin));
+    if (first && (base = ct_clone(se)) && (flat = ct_reshape(base, 1, &all)))
+        res = ct_scatter(flat, 0, lin, first, false, CT_SCATTER_SET, false);
+    out = res ? ct_reshape(res, nd, shape) : NULL;
+    if (out && inplace) {   /* written back into self: its history is the copy of the result */
+        int rc = ct_copy_(self, out);
+        ct_decref(out);
+        out = rc < 0 ? NULL : ct_incref(self);
+        if (out && out->grad_fn && out->grad_fn->kind == CT_NODE_COPY) out->grad_fn->name = "MaskedScatterBackward0";
+    } else {
+        out = ct_rename_grad_fn(out, self, "MaskedScatterBackward0");
+    }
+    ct_tensor *tmp[8] = {me, se, lin, flat_src, first, base, flat, res};
+    for (int i = 0; i < 8; i++) ct_xdecref(tmp[i]);
+    return out;
 }
 
 ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *source, ct_scalar alpha,
@@ -221,7 +374,7 @@ ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tenso
         src = a ? ct_binary(CT_OP_mul, source, a, NULL, NULL) : NULL;
         ct_xdecref(a);
     }
-    ct_tensor *out = src ? ct_scatter(self, d, e, src, false, true, inplace) : NULL;
+    ct_tensor *out = src ? ct_scatter(self, d, e, src, false, CT_SCATTER_ADD, inplace) : NULL;
     if (out && out->grad_fn && out->grad_fn->kind == CT_NODE_SCATTER) out->grad_fn->name = "IndexAddBackward0";
     ct_xdecref(src);
     ct_decref(e);
@@ -246,7 +399,7 @@ ct_tensor *ct_index_fill_copy(ct_tensor *self, int64_t dim, ct_tensor *index, ct
     ct_tensor *e = idx ? expand_along(idx, d, is_value ? self : src) : NULL;
     ct_xdecref(idx);
     if (!e) return NULL;
-    ct_tensor *out = scatter_impl(self, d, e, src, is_value, false, inplace, CT_ERR_INDEX, is_value ? "" : "index_copy_(): ");
+    ct_tensor *out = scatter_impl(self, d, e, src, is_value, CT_SCATTER_SET, false, inplace, CT_ERR_INDEX, is_value ? "" : "index_copy_(): ");
     if (out && out->grad_fn && out->grad_fn->kind == CT_NODE_SCATTER)
         out->grad_fn->name = is_value ? "IndexFillBackward0" : "IndexCopyBackward0";
     ct_decref(e);
@@ -404,9 +557,34 @@ static ct_tensor *linear_of(ct_tensor *v, int k, const int *dims, ct_tensor *con
     return ct_index_linear(k, idx, sizes, dims);
 }
 
+/* v[..., idx..., ...] for adjacent indexed dims: they merge in place into one dim d0,
+ * an index_select along it, and the result takes lin's shape there (NumPy's placement) */
+static ct_tensor *index_read_adjacent(ct_tensor *v, int k, int d0, ct_tensor *lin) {
+    int64_t merged[CT_MAX_DIMS], shape[CT_MAX_DIMS], all = -1;
+    int nm = 0, ns = 0, tail = v->ndim - d0 - k;
+    if (d0 + lin->ndim + tail > CT_MAX_DIMS) return ct_error_null(CT_ERR_INDEX, "too many dimensions after indexing");
+    for (int d = 0; d < d0; d++) merged[nm++] = shape[ns++] = v->sizes[d];
+    merged[nm] = 1;
+    for (int j = 0; j < k; j++) merged[nm] *= v->sizes[d0 + j];
+    nm++;
+    for (int j = 0; j < lin->ndim; j++) shape[ns++] = lin->sizes[j];
+    for (int d = d0 + k; d < v->ndim; d++) merged[nm++] = shape[ns++] = v->sizes[d];
+    ct_tensor *m = ct_reshape(v, nm, merged), *flat = m ? ct_reshape(lin, 1, &all) : NULL;
+    ct_tensor *sel = flat ? ct_index_select(m, d0, flat) : NULL, *out = sel ? ct_reshape(sel, ns, shape) : NULL;
+    ct_xdecref(m);
+    ct_xdecref(flat);
+    ct_xdecref(sel);
+    return out;
+}
+
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx) {
     ct_tensor *lin = linear_of(v, k, dims, idx);
     if (!lin) return NULL;
+    if (dims[k - 1] == dims[0] + k - 1) {   /* adjacent dims (or one) */
+        ct_tensor *out = index_read_adjacent(v, k, dims[0], lin);
+        ct_decref(lin);
+        return ct_rename_grad_fn(out, v, "IndexBackward0");
+    }
     int nr = 0, nb = lin->ndim;
     ct_tensor *pv = NULL, *m = merge_indexed(v, k, dims, &nr, &pv);
     ct_xdecref(pv);
@@ -466,7 +644,7 @@ int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, 
     }
     ct_tensor *vc = e ? ct_to_dtype(vals, v->dtype, false) : NULL;
     bool is_view = m && m->storage == v->storage;
-    ct_tensor *out = vc ? ct_scatter(m, 0, e, vc, false, accumulate, true) : NULL;
+    ct_tensor *out = vc ? ct_scatter(m, 0, e, vc, false, accumulate ? CT_SCATTER_ADD : CT_SCATTER_SET, true) : NULL;
     ct_tensor *back = out && !is_view ? ct_view(m, pv->ndim, pv->sizes) : NULL;
     if (out) rc = is_view ? 0 : back ? ct_copy_(pv, back) : -1;   /* m was a copy: write it back */
     ct_xdecref(back);

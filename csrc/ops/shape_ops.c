@@ -436,6 +436,64 @@ ct_tensor *ct_repeat_interleave(ct_tensor *t, int64_t repeats, bool has_dim, int
     return out;
 }
 
+ct_tensor *ct_repeat_index(ct_tensor *repeats, int64_t output_size) {
+    if (repeats->ndim != 1) return ct_error_null(CT_ERR_RUNTIME, "repeat_interleave only accept 1D vector as repeat");
+    if (repeats->dtype != CT_INT32 && repeats->dtype != CT_INT64) {
+        ct_error_kernel_dtype("repeat_interleave_cpu", repeats->dtype);
+        return NULL;
+    }
+    if (ct_device_of(repeats).type != CT_DEV_CPU)
+        return ct_error_null(CT_ERR_NOTIMPL, "repeat_interleave is not implemented for cuda");
+    ct_tensor *r = ct_to_dtype(repeats, CT_INT64, false), *rc = r ? ct_contiguous(r) : NULL;
+    ct_xdecref(r);
+    if (!rc) return NULL;
+    const int64_t *c = (const int64_t *)ct_data(rc);
+    int64_t n = rc->sizes[0], total = 0;
+    for (int64_t i = 0; i < n && total >= 0; i++) total = c[i] < 0 ? -1 : total + c[i];
+    ct_tensor *out = NULL;
+    if (total < 0)
+        ct_error(CT_ERR_RUNTIME, "repeats can not be negative");
+    else if (output_size >= 0 && output_size != total)
+        ct_error(CT_ERR_RUNTIME, "allocated size does not match required size");
+    else if ((out = ct_empty(1, &total, repeats->dtype, ct_cpu()))) {   /* the counts' dtype, as PyTorch */
+        int64_t *o64 = (int64_t *)ct_data(out);
+        int32_t *o32 = (int32_t *)ct_data(out);
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t k = 0; k < c[i]; k++)
+                if (repeats->dtype == CT_INT64) *o64++ = i;
+                else *o32++ = (int32_t)i;
+    }
+    ct_decref(rc);
+    return out;
+}
+
+ct_tensor *ct_repeat_interleave_counts(ct_tensor *t, ct_tensor *repeats, bool has_dim, int64_t dim,
+                                       int64_t output_size) {
+    if (repeats->ndim > 1) return ct_error_null(CT_ERR_RUNTIME, "repeats must be 0-dim or 1-dim tensor");
+    int64_t flat_n = -1, d = 0;
+    ct_tensor *x = has_dim ? ct_incref(t) : ct_reshape(t, 1, &flat_n);
+    if (!x) return NULL;
+    ct_tensor *idx = NULL, *out = NULL;
+    if (has_dim && ct_wrap_dim(dim, x->ndim, &d) < 0) {
+        ct_decref(x);
+        return NULL;
+    }
+    int64_t len = x->ndim ? x->sizes[d] : 1, one = 1;
+    ct_tensor *r1 = ct_numel(repeats) == 1 ? ct_reshape(repeats, 1, &one) : NULL;   /* one count for all */
+    ct_tensor *r = r1 ? ct_expand(r1, 1, &len) : ct_incref(repeats);
+    if (r && r->ndim == 1 && r->sizes[0] != len)
+        ct_error(CT_ERR_RUNTIME, "repeats must have the same size as input along dim, but got repeats.size(0) = %lld "
+                 "and input.size(%lld) = %lld", (long long)r->sizes[0], (long long)d, (long long)len);
+    else if (r)
+        idx = ct_repeat_index(r, output_size);
+    if (idx) out = ct_index_select(x, d, idx);
+    ct_decref(x);
+    ct_xdecref(r1);
+    ct_xdecref(r);
+    ct_xdecref(idx);
+    return out;
+}
+
 int ct_meshgrid(int n, ct_tensor *const *ts, bool xy, ct_tensor **outs) {
     if (n == 0) return ct_error(CT_ERR_RUNTIME, "meshgrid expects a non-empty TensorList");
     if (n > CT_MAX_DIMS) return ct_error(CT_ERR_RUNTIME, "meshgrid: too many tensors");

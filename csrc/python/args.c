@@ -71,6 +71,17 @@ int ct_arg_bool(const char *fname, const char *name, PyObject *o, bool dflt, boo
     return 0;
 }
 
+int ct_arg_choice(const char *fname, const char *name, PyObject *o, const char *const *choices) {
+    if (!PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be str, not %s", fname, name, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    int i = 0;
+    for (; choices[i]; i++)
+        if (PyUnicode_CompareWithASCIIString(o, choices[i]) == 0) break;
+    return i;
+}
+
 int ct_arg_double(const char *fname, const char *name, PyObject *o, double *out) {
     if (ct_is_tensor(o) && ct_unwrap(o)->ndim == 0) {
         *out = ct_load_scalar(ct_data(ct_unwrap(o)), ct_unwrap(o)->dtype).d;

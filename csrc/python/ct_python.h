@@ -56,6 +56,9 @@ int ct_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObjec
 int ct_arg_int(const char *fname, const char *name, PyObject *o, int64_t *out);
 int ct_arg_bool(const char *fname, const char *name, PyObject *o, bool dflt, bool *out);
 int ct_arg_double(const char *fname, const char *name, PyObject *o, double *out);
+/* the position of the str o in the NULL-terminated choices (their count when it is none of them; the caller
+ * raises its op's error), -1 with TypeError when o is not a str */
+int ct_arg_choice(const char *fname, const char *name, PyObject *o, const char *const *choices);
 int ct_arg_dtype(PyObject *o, ct_dtype *out);          /* None -> CT_UNDEFINED */
 int ct_arg_device(PyObject *o, ct_device *out);        /* None -> cpu */
 /* a Python number (or 0-dim tensor) as a scalar; *is_float / *is_bool say its kind */
@@ -106,6 +109,7 @@ extern PyMethodDef ct_linalg_methods[], ct_linalg_functions[];   /* linalg.c: ei
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
+extern PyMethodDef ct_nn_utils_functions[];
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;
 extern PySequenceMethods ct_tensor_as_sequence;

@@ -53,11 +53,19 @@ static PyObject *scatter_call(const char *fname, PyObject *self, PyObject *const
     int64_t dim;
     ct_tensor *index;
     if (ct_parse(fname, args, nargs, kw, names, 3, a) < 0 || dim_index(fname, a, &dim, &index) < 0) return NULL;
-    if (a[4] && a[4] != Py_None)
-        return PyErr_Format(PyExc_NotImplementedError, "%s(): reduce= is not supported yet", fname);
+    static const char *const reductions[] = {"add", "multiply", NULL};
+    bool has_reduce = a[4] && a[4] != Py_None;
+    int r = has_reduce ? ct_arg_choice(fname, "reduce", a[4], reductions) : 0;
+    if (r < 0) return NULL;
+    if (r == 2) return PyErr_Format(PyExc_RuntimeError, "reduce argument must be either add or multiply.");
     PyObject *v = a[2] ? a[2] : a[3];
     if (!v || (a[2] && a[3]))
         return PyErr_Format(PyExc_TypeError, "%s() received an invalid combination of arguments", fname);
+    if (has_reduce && ct_is_tensor(v) &&
+        PyErr_WarnEx(PyExc_UserWarning, "The reduce argument of torch.scatter with Tensor src is deprecated and will "
+                     "be removed in a future PyTorch release. Use torch.scatter_reduce instead for more reduction "
+                     "options.", 1) < 0)
+        return NULL;
     ct_tensor *self_t = ct_unwrap(self), *src = NULL;
     bool is_value = !ct_is_tensor(v);
     if (is_value) {
@@ -69,14 +77,55 @@ static PyObject *scatter_call(const char *fname, PyObject *self, PyObject *const
     } else {
         src = ct_incref(ct_unwrap(v));
     }
-    ct_tensor *r = ct_scatter(self_t, dim, index, src, is_value, accumulate, inplace);
+    ct_tensor *res = has_reduce ? ct_scatter_reduce_arg(self_t, dim, index, src, is_value,
+                                                        r ? CT_SCATTER_MUL : CT_SCATTER_ADD, inplace)
+                                : ct_scatter(self_t, dim, index, src, is_value,
+                                             accumulate ? CT_SCATTER_ADD : CT_SCATTER_SET, inplace);
     ct_decref(src);
-    return op_result(self, r, inplace);
+    return op_result(self, res, inplace);
 }
 static PyObject *m_scatter(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_call("scatter", s, a, n, k, false, false); }
 static PyObject *m_scatter_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_call("scatter_", s, a, n, k, false, true); }
 static PyObject *m_scatter_add(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_call("scatter_add", s, a, n, k, true, false); }
 static PyObject *m_scatter_add_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_call("scatter_add_", s, a, n, k, true, true); }
+
+/* scatter_reduce(dim, index, src, reduce, *, include_self=True), in place or not */
+static PyObject *scatter_reduce_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kw, bool inplace) {
+    static const char *const names[] = {"dim", "index", "src", "reduce", "include_self", NULL};
+    /* PyTorch also takes "max" and "min" for amax and amin */
+    static const char *const reductions[] = {"sum", "prod", "mean", "amax", "amin", "max", "min", NULL};
+    PyObject *a[5];
+    int64_t dim;
+    ct_tensor *index, *src;
+    bool include_self;
+    if (ct_parse(fname, args, nargs, kw, names, 4, a) < 0 || dim_index(fname, a, &dim, &index) < 0) return NULL;
+    if (!(src = ct_arg_tensor(fname, "src", a[2]))) return NULL;
+    if (!a[3]) return PyErr_Format(PyExc_TypeError, "%s() missing required argument 'reduce'", fname);
+    int r = ct_arg_choice(fname, "reduce", a[3], reductions);
+    if (r < 0 || ct_arg_bool(fname, "include_self", a[4], true, &include_self) < 0) return NULL;
+    if (r == 7)
+        return PyErr_Format(PyExc_RuntimeError, "reduce argument must be either sum, prod, mean, amax or amin, got %s",
+                            PyUnicode_AsUTF8(a[3]));
+    ct_tensor *res = ct_scatter_reduce(ct_unwrap(self), dim, index, src, (ct_scatter_reduction)(r >= 5 ? r - 2 : r), include_self, inplace);
+    return op_result(self, res, inplace);
+}
+static PyObject *m_scatter_reduce(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_reduce_call("scatter_reduce", s, a, n, k, false); }
+static PyObject *m_scatter_reduce_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return scatter_reduce_call("scatter_reduce_", s, a, n, k, true); }
+
+/* masked_scatter(mask, source), in place or not */
+static PyObject *masked_scatter_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kw, bool inplace) {
+    static const char *const names[] = {"mask", "source", NULL};
+    PyObject *a[2];
+    ct_tensor *mask, *source;
+    if (ct_parse(fname, args, nargs, kw, names, 2, a) < 0 || !(mask = ct_arg_tensor(fname, "mask", a[0])) ||
+        !(source = ct_arg_tensor(fname, "source", a[1])))
+        return NULL;
+    return op_result(self, ct_masked_scatter(ct_unwrap(self), mask, source, inplace), inplace);
+}
+static PyObject *m_masked_scatter(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return masked_scatter_call("masked_scatter", s, a, n, k, false); }
+static PyObject *m_masked_scatter_(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return masked_scatter_call("masked_scatter_", s, a, n, k, true); }
 
 static PyObject *index_add_call(const char *fname, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                                 PyObject *kw, bool inplace) {
@@ -223,6 +272,8 @@ CT_INDEX_FN(nonzero)
 CT_INDEX_FN(index_fill)
 CT_INDEX_FN(index_copy)
 CT_INDEX_FN(take)
+CT_INDEX_FN(scatter_reduce)
+CT_INDEX_FN(masked_scatter)
 
 #define CT_ENTRY(name, fn) {name, CT_FASTCALL(fn), NULL},
 PyMethodDef ct_index_methods[] = {
@@ -232,6 +283,8 @@ PyMethodDef ct_index_methods[] = {
     CT_ENTRY("masked_fill_", m_masked_fill_) CT_ENTRY("masked_select", m_masked_select)
     CT_ENTRY("nonzero", m_nonzero) CT_ENTRY("index_fill", m_index_fill) CT_ENTRY("index_fill_", m_index_fill_)
     CT_ENTRY("index_copy", m_index_copy) CT_ENTRY("index_copy_", m_index_copy_) CT_ENTRY("take", m_take)
+    CT_ENTRY("scatter_reduce", m_scatter_reduce) CT_ENTRY("scatter_reduce_", m_scatter_reduce_)
+    CT_ENTRY("masked_scatter", m_masked_scatter) CT_ENTRY("masked_scatter_", m_masked_scatter_)
     {NULL},
 };
 
@@ -239,6 +292,7 @@ PyMethodDef ct_index_functions[] = {
     CT_ENTRY("gather", f_gather) CT_ENTRY("index_select", f_index_select) CT_ENTRY("scatter", f_scatter)
     CT_ENTRY("scatter_add", f_scatter_add) CT_ENTRY("index_add", f_index_add) CT_ENTRY("masked_fill", f_masked_fill)
     CT_ENTRY("masked_select", f_masked_select) CT_ENTRY("nonzero", f_nonzero) CT_ENTRY("index_fill", f_index_fill)
-    CT_ENTRY("index_copy", f_index_copy) CT_ENTRY("take", f_take)
+    CT_ENTRY("index_copy", f_index_copy) CT_ENTRY("take", f_take) CT_ENTRY("scatter_reduce", f_scatter_reduce)
+    CT_ENTRY("masked_scatter", f_masked_scatter)
     {NULL},
 };

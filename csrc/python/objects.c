@@ -18,7 +18,7 @@ static PyObject *dtype_get(PyObject *self, void *what) {
     ct_dtype d = ((CTDtype *)self)->dtype;
     switch ((intptr_t)what) {
     case 0: return PyBool_FromLong(ct_is_floating(d));
-    case 1: return PyBool_FromLong(d == CT_INT8 || d == CT_INT16 || d == CT_INT32 || d == CT_INT64 || ct_is_floating(d));
+    case 1: return PyBool_FromLong(ct_dtype_infos[d].is_signed);
     case 2: return PyLong_FromLong(ct_itemsize(d));
     case 3: Py_RETURN_FALSE;  /* is_complex */
     default: return PyLong_FromLong(ct_itemsize(d) * 8);

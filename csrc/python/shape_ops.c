@@ -321,30 +321,20 @@ static PyObject *m_movedim(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return ct_wrap(ct_permute(t, t->ndim, perm));
 }
 
-/* repeat_interleave(repeats, dim=None, *, output_size=None): repeats an int or a 1-element tensor */
+/* repeat_interleave(repeats, dim=None, *, output_size=None): repeats an int or a tensor of counts (one, or
+ * one per element along dim); without repeats (torch.repeat_interleave(counts)), the index form */
 static PyObject *m_repeat_interleave(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     static const char *const names[] = {"repeats", "dim", "output_size", NULL};
     PyObject *a[3];
-    int64_t reps, dim = 0;
+    int64_t reps, dim = 0, output_size = -1;
     if (ct_parse("repeat_interleave", args, nargs, kwnames, names, 2, a) < 0) return NULL;
-    if (!a[0]) return PyErr_Format(PyExc_TypeError, "repeat_interleave() missing required argument 'repeats'");
-    if (ct_is_tensor(a[0]) && ct_numel(ct_unwrap(a[0])) != 1)
-        return PyErr_Format(PyExc_NotImplementedError, "repeat_interleave with a repeat count per element is not "
-                            "implemented yet");
-    if (ct_is_tensor(a[0])) {
-        ct_tensor *r = ct_unwrap(a[0]);
-        int64_t zero = 0;
-        ct_tensor *s = r->ndim ? ct_reshape(r, 0, &zero) : ct_incref(r);
-        if (!s) return ct_raise();
-        PyObject *w = ct_wrap(s);
-        int rc = w ? ct_arg_int("repeat_interleave", "repeats", w, &reps) : -1;
-        Py_XDECREF(w);
-        if (rc < 0) return NULL;
-    } else if (ct_arg_int("repeat_interleave", "repeats", a[0], &reps) < 0) {
-        return NULL;
-    }
+    if (a[2] && a[2] != Py_None && ct_arg_int("repeat_interleave", "output_size", a[2], &output_size) < 0) return NULL;
+    if (!a[0]) return ct_wrap(ct_repeat_index(ct_unwrap(self), output_size));
     bool has_dim = a[1] && a[1] != Py_None;
     if (has_dim && ct_arg_int("repeat_interleave", "dim", a[1], &dim) < 0) return NULL;
+    if (ct_is_tensor(a[0]))
+        return ct_wrap(ct_repeat_interleave_counts(ct_unwrap(self), ct_unwrap(a[0]), has_dim, dim, output_size));
+    if (ct_arg_int("repeat_interleave", "repeats", a[0], &reps) < 0) return NULL;
     return ct_wrap(ct_repeat_interleave(ct_unwrap(self), reps, has_dim, dim));
 }
 

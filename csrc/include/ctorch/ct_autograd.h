@@ -43,6 +43,8 @@ enum {
     CT_NODE_TRI,                       /* ints: {diagonal, upper} */
     CT_NODE_GATHER,                    /* gather, index_select: ints {dim}; saved: the int64 index */
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
+    CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
+                                          self, src, result (prod amax amin) */
     CT_NODE_CDIST,                     /* cdist, dist: ints {form (ct_ops.h)}; saved {x1, x2, out}; scalars {p} */
 };
 

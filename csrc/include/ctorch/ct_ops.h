@@ -90,6 +90,12 @@ ct_tensor *ct_repeat(ct_tensor *t, int n, const int64_t *reps);
 ct_tensor *ct_tri(ct_tensor *t, int64_t diagonal, bool upper);   /* tril (upper false) / triu */
 /* each element repeated `repeats` times along dim (has_dim false: over the flattened tensor) */
 ct_tensor *ct_repeat_interleave(ct_tensor *t, int64_t repeats, bool has_dim, int64_t dim);
+/* repeat_interleave with a count per element (repeats: 1-D integers, or one count for all): an index_select;
+ * output_size (-1: not given) must equal the total */
+ct_tensor *ct_repeat_interleave_counts(ct_tensor *t, ct_tensor *repeats, bool has_dim, int64_t dim,
+                                       int64_t output_size);
+/* repeat_interleave(repeats): each position i of the 1-D int32/int64 counts, repeats[i] times (their dtype) */
+ct_tensor *ct_repeat_index(ct_tensor *repeats, int64_t output_size);
 /* grids of n 0-d/1-d tensors (xy: the first two dims swapped), as expanded views */
 int ct_meshgrid(int n, ct_tensor *const *ts, bool xy, ct_tensor **outs);
 
@@ -115,11 +121,22 @@ ct_tensor *ct_normal_tensors(ct_tensor *mean, double mean_v, ct_tensor *std, dou
 
 /* ---- indexing (ops/index.c) ----
  * index tensors: int64 or int32. scatter: src of self's dtype, or (is_value) a
- * 0-dim value; accumulate adds (scatter_add); inplace writes into self. */
+ * 0-dim value, written into self or reduced into it by mode (ADD: scatter_add;
+ * MUL: scatter(reduce='multiply')); inplace writes into self. */
+typedef enum { CT_SCATTER_SET, CT_SCATTER_ADD, CT_SCATTER_MUL, CT_SCATTER_AMAX, CT_SCATTER_AMIN } ct_scatter_mode;
 ct_tensor *ct_gather(ct_tensor *self, int64_t dim, ct_tensor *index);
 ct_tensor *ct_index_select(ct_tensor *self, int64_t dim, ct_tensor *index);
-ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value, bool accumulate,
-                      bool inplace);
+ct_tensor *ct_scatter(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                      ct_scatter_mode mode, bool inplace);
+/* scatter(dim, index, src | value, reduce='add' | 'multiply'): as ct_scatter, without a gradient (PyTorch's) */
+ct_tensor *ct_scatter_reduce_arg(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src, bool is_value,
+                                 ct_scatter_mode mode, bool inplace);
+/* scatter_reduce(dim, index, src, reduce, include_self): reduce one of "sum prod mean amax amin" */
+typedef enum { CT_SR_SUM, CT_SR_PROD, CT_SR_MEAN, CT_SR_AMAX, CT_SR_AMIN } ct_scatter_reduction;
+ct_tensor *ct_scatter_reduce(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *src,
+                             ct_scatter_reduction reduce, bool include_self, bool inplace);
+/* the values of self with the positions of masked (bool, broadcast to self) replaced, in order, by source's */
+ct_tensor *ct_masked_scatter(ct_tensor *self, ct_tensor *mask, ct_tensor *source, bool inplace);
 ct_tensor *ct_index_add(ct_tensor *self, int64_t dim, ct_tensor *index, ct_tensor *source, ct_scalar alpha,
                         bool inplace);
 /* index_fill (is_value: src a 0-dim value) and index_copy (src the source) along dim at a 1-D index */
@@ -135,6 +152,12 @@ ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, c
  * (values broadcast to the result's shape; accumulate adds) */
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx);
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate);
+
+/* ---- nn.utils over lists of gradients (ops/nn_utils.c) ---- */
+/* scales every grad in place by min(max_norm / (total + 1e-6), 1); returns the total norm (0-dim) */
+ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, double norm_type,
+                              bool error_if_nonfinite);
+int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
 
 /* ---- contractions (ops/einsum.c) and distances (ops/distance.c) ---- */
 ct_tensor *ct_einsum(const char *equation, int n, ct_tensor *const *operands);
