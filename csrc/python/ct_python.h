@@ -105,7 +105,7 @@ extern PyMethodDef ct_reduce_methods[], ct_reduce_functions[];
 extern PyMethodDef ct_shape_methods[], ct_shape_functions[];
 extern PyMethodDef ct_shape_ops_methods[], ct_shape_ops_functions[];
 extern PyMethodDef ct_index_methods[], ct_index_functions[];
-extern PyMethodDef ct_linalg_methods[], ct_linalg_functions[];   /* linalg.c: einsum, tensordot, cdist, dist */
+extern PyMethodDef ct_einsum_methods[], ct_einsum_functions[];   /* einsum.c: einsum, tensordot, cdist, dist */
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];

@@ -283,9 +283,9 @@ static PyObject *f_dist(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject 
     return ct_call_as_method("dist", m_dist, a, n, k);
 }
 
-PyMethodDef ct_linalg_methods[] = {{"dist", CT_FASTCALL(m_dist), NULL}, {NULL}};
+PyMethodDef ct_einsum_methods[] = {{"dist", CT_FASTCALL(m_dist), NULL}, {NULL}};
 
-PyMethodDef ct_linalg_functions[] = {
+PyMethodDef ct_einsum_functions[] = {
     {"einsum", CT_FASTCALL(f_einsum), NULL},
     {"tensordot", CT_FASTCALL(f_tensordot), NULL},
     {"cdist", CT_FASTCALL(f_cdist), NULL},
