@@ -81,6 +81,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_poisson] = ct_cpu_poisson;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
+    k[CT_OP_linalg_qr] = ct_cpu_linalg_qr;
     k[CT_OP_cdist] = avx2 ? ct_cpu_cdist_avx2 : ct_cpu_cdist;
     k[CT_OP_cdist_backward] = avx2 ? ct_cpu_cdist_backward_avx2 : ct_cpu_cdist_backward;
     ct_blas_single_threaded();

@@ -34,4 +34,6 @@ CT_DECLARE_ISA(ct_cpu_cdist)                          /* distance.c */
 CT_DECLARE_ISA(ct_cpu_cdist_backward)
 void ct_blas_single_threaded(void);                   /* threads.c */
 
+int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
+
 #endif

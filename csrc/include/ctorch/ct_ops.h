@@ -159,6 +159,10 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
                               bool error_if_nonfinite);
 int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
 
+/* ---- decompositions (ops/decomp.c) ---- */
+/* QR of the last two dims of a (float32/float64); mode 0 reduced, 1 complete, 2 r (q empty) */
+int ct_linalg_qr(ct_tensor *a, int mode, ct_tensor **q, ct_tensor **r);
+
 /* ---- contractions (ops/einsum.c) and distances (ops/distance.c) ---- */
 ct_tensor *ct_einsum(const char *equation, int n, ct_tensor *const *operands);
 /* dims_a of a contracted with dims_b of b (na must equal nb) */
