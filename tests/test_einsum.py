@@ -377,6 +377,18 @@ def test_cdist_compute_modes_float32(mode, rows):
                  check_dtype=False)
 
 
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_cdist_half_types_only_in_the_matrix_form(name):
+    x1, x2 = arr((30, 4), "h1", np.float32), arr((5, 4), "h2", np.float32)
+    t1, t2 = mk(x1, name), mk(x2, name)
+    got = torch.cdist(t1, t2)                       # 30 rows: the matrix form, as PyTorch
+    assert dname(got) == name
+    assert_close(got, np_cdist(to_numpy(t1).astype(np.float64), to_numpy(t2).astype(np.float64), 2), rtol=3e-2,
+                 atol=3e-2, check_dtype=False)
+    with pytest.raises(NotImplementedError, match="\"cdist\" not implemented for"):
+        torch.cdist(t1[:5], t2)                     # the direct form has no half kernel
+
+
 def test_cdist_direct_form_is_exact_at_zero():
     """The direct form gives exact zeros for equal rows; the matrix form (P > 25) rounds around them."""
     x = torch.tensor(arr((10, 16), "z", np.float32) * 100)
