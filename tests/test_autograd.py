@@ -296,6 +296,16 @@ case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([[True, False,
      In((2, 3), layout="t"), In((2, 4)))
 case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([False, True, True]), s), In((2, 1)), In((5,)))
 
+# sorting: the gradient goes back to the positions the indices name
+case("sort", lambda x: torch.sort(x, dim=1, descending=True).values, In((3, 4), layout="t"))
+case("sort", lambda x: x.sort(dim=0, stable=True)[0], In((4, 3), layout="s"))
+case("msort", torch.msort, In((4, 3), layout="t"))
+case("topk", lambda x: x.topk(2, dim=1).values, In((3, 5), layout="t"))
+case("topk", lambda x: torch.topk(x, 3, dim=0, largest=False, sorted=False)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
+case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
+
 # contractions and distances (composites of recorded ops, and the CdistBackward0 / EuclideanDistBackward0 /
 # DistBackward0 node); distances kept away from 0 by the random inputs
 case("einsum", lambda a, b: torch.einsum("bij,bjk->bik", a, b), In((2, 3, 4), layout="t"), In((2, 4, 2), layout="s"))

@@ -665,6 +665,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
         "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
+        "sort", "msort", "topk", "kthvalue",
         "einsum", "tensordot", "cdist", "dist", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {

@@ -82,6 +82,11 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
     k[CT_OP_linalg_qr] = ct_cpu_linalg_qr;
+    k[CT_OP_sort] = ct_cpu_sort;
+    k[CT_OP_topk] = ct_cpu_topk;
+    k[CT_OP_kthvalue] = ct_cpu_kthvalue;
+    k[CT_OP_unique_runs] = ct_cpu_unique_runs;
+    k[CT_OP_unique_dim] = ct_cpu_unique_dim;
     k[CT_OP_cdist] = avx2 ? ct_cpu_cdist_avx2 : ct_cpu_cdist;
     k[CT_OP_cdist_backward] = avx2 ? ct_cpu_cdist_backward_avx2 : ct_cpu_cdist_backward;
     ct_blas_single_threaded();

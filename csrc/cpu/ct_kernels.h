@@ -33,6 +33,11 @@ int ct_cpu_scatter(const ct_kernel_args *args);
 CT_DECLARE_ISA(ct_cpu_cdist)                          /* distance.c */
 CT_DECLARE_ISA(ct_cpu_cdist_backward)
 void ct_blas_single_threaded(void);                   /* threads.c */
+int ct_cpu_sort(const ct_kernel_args *args);          /* sort.c */
+int ct_cpu_topk(const ct_kernel_args *args);
+int ct_cpu_kthvalue(const ct_kernel_args *args);
+int ct_cpu_unique_runs(const ct_kernel_args *args);
+int ct_cpu_unique_dim(const ct_kernel_args *args);
 
 int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
 
