@@ -307,6 +307,18 @@ case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
 case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
 case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
 
+# contractions and distances (composites of recorded ops, and the CdistBackward0 / EuclideanDistBackward0 /
+# DistBackward0 node); distances kept away from 0 by the random inputs
+case("einsum", lambda a, b: torch.einsum("bij,bjk->bik", a, b), In((2, 3, 4), layout="t"), In((2, 4, 2), layout="s"))
+case("einsum", lambda a, b, c: torch.einsum("bn,anm,bm->ba", a, b, c), In((2, 3)), In((4, 3, 2), layout="t"), In((2, 2)))
+case("einsum", lambda x: torch.einsum("iji->j", x), In((3, 2, 3), layout="s"))
+case("tensordot", lambda a, b: torch.tensordot(a, b, ([0, 2], [2, 0])), In((2, 3, 4), layout="t"), In((4, 5, 2)))
+case("cdist", lambda a, b: torch.cdist(a, b, 1.5), In((2, 3, 4), layout="t"), In((4, 4), layout="s"))
+case("cdist", lambda a, b: torch.cdist(a, b), In((26, 3), layout="t"), In((5, 3)))          # the matrix form
+case("cdist", lambda a, b: torch.cdist(a, b, float("inf")), In((3, 4)), In((2, 4), layout="s"))
+case("dist", lambda a, b: torch.dist(a, b, 3), In((3, 4), layout="t"), In((4,)))
+case("dist", lambda a, b: a.dist(b), In((3, 4), layout="s"), In((3, 1)))
+
 CASE_IDS = [c.id for c in CASES]
 
 

@@ -520,6 +520,45 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         break;
     }
     case CT_NODE_SCATTER_REDUCE: gi[0] = scatter_reduce_grads(ar, n, g, &gi[1]); break;
+    case CT_NODE_CDIST: { /* saved {x1, x2, out}; ints {form}; scalars {p} (ops/distance.c) */
+        ct_tensor *x1 = n->saved[0], *x2 = n->saved[1], *o = n->saved[2], *zero = num(ar, 0);
+        double p = n->scalars[0].d;
+        int64_t last = -1;
+        if (n->ints[0] == CT_DIST_DIRECT) { /* cdist: the kernel's formula */
+            if (n->next[0].node) gi[0] = K(ar->fail ? NULL : ct_cdist_backward(g, x1, x2, o, p, false));
+            if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_cdist_backward(g, x1, x2, o, p, true));
+        } else if (n->ints[0] == CT_DIST_EUCLID) { /* its matrix form: r = g / out (0 where out is 0), batched */
+            ct_tensor *q = dv(ar, g, o), *z = zeros_like(ar, q), *at0 = cmp(ar, CT_OP_eq, o, zero);
+            ct_tensor *r = K(ar->fail ? NULL : ct_where(at0, z, q, NULL));
+            ct_tensor *rt = K(ar->fail ? NULL : ct_transpose(r, -2, -1));
+            ct_tensor *rs = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, r, 1, &last, true, CT_UNDEFINED));
+            ct_tensor *rts = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, rt, 1, &last, true, CT_UNDEFINED));
+            gi[0] = sub(ar, mul(ar, x1, rs), K(ar->fail ? NULL : ct_matmul(r, x2)));
+            gi[1] = sub(ar, mul(ar, x2, rts), K(ar->fail ? NULL : ct_matmul(rt, x1)));
+        } else if (p != 0) { /* dist: the p-norm's gradient at d = x1 - x2, as PyTorch's norm_backward */
+            ct_tensor *d = sub(ar, x1, x2), *ad = un(ar, CT_OP_abs, d), *sg = un(ar, CT_OP_sign, d), *gd;
+            if (isinf(p)) { /* shared by the coordinates at the extreme */
+                ct_tensor *at = cmp(ar, CT_OP_eq, ad, o), *nan = un(ar, CT_OP_isnan, ad);
+                ct_tensor *m = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_logical_or, at, nan), g->dtype, false));
+                ct_tensor *cnt = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, m, 0, NULL, false, CT_UNDEFINED));
+                gd = mul(ar, sg, mul(ar, dv(ar, g, cnt), m));
+            } else { /* pd = |d|^(p-1) (p < 2) or |d|^(p-2); po = out^(1-p) (p < 1) or out^(p-1) */
+                ct_tensor *e1 = num(ar, p < 2 ? p - 1 : p - 2), *e2 = num(ar, p < 1 ? 1 - p : p - 1);
+                ct_tensor *pd = K(ar->fail ? NULL : ct_binary(CT_OP_pow, ad, e1, NULL, NULL));
+                ct_tensor *po = K(ar->fail ? NULL : ct_binary(CT_OP_pow, o, e2, NULL, NULL));
+                if (p < 1) { /* sgn(d) pd (0 where d is 0) g po */
+                    ct_tensor *d0 = cmp(ar, CT_OP_eq, d, zero), *z = zeros_like(ar, pd);
+                    gd = mul(ar, mul(ar, mul(ar, sg, K(ar->fail ? NULL : ct_where(d0, z, pd, NULL))), g), po);
+                } else { /* sgn(d) pd (p < 2) or d pd, times g / po (0 where out is 0) */
+                    ct_tensor *q = dv(ar, g, po), *o0 = cmp(ar, CT_OP_eq, o, zero), *z = zeros_like(ar, q);
+                    gd = mul(ar, mul(ar, p < 2 ? sg : d, pd), K(ar->fail ? NULL : ct_where(o0, z, q, NULL)));
+                }
+            }
+            gi[0] = gd;
+            gi[1] = un(ar, CT_OP_neg, gd);
+        }
+        break;
+    }
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -634,7 +673,8 @@ int ct_differentiable_ops(const char **names, int max) {
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
         "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
-        "sort", "msort", "topk", "kthvalue", NULL};
+        "sort", "msort", "topk", "kthvalue",
+        "einsum", "tensordot", "cdist", "dist", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

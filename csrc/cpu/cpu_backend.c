@@ -88,6 +88,8 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_kthvalue] = ct_cpu_kthvalue;
     k[CT_OP_unique_runs] = ct_cpu_unique_runs;
     k[CT_OP_unique_dim] = ct_cpu_unique_dim;
+    k[CT_OP_cdist] = avx2 ? ct_cpu_cdist_avx2 : ct_cpu_cdist;
+    k[CT_OP_cdist_backward] = avx2 ? ct_cpu_cdist_backward_avx2 : ct_cpu_cdist_backward;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }
