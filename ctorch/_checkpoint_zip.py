@@ -69,7 +69,8 @@ class ZipWriter:
         self._central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0, 0, flags, 0, 0, 0, crc,
                                          min(size, _U32), min(size, _U32), len(fname), len(central64), 0, 0, 0, 0,
                                          min(offset, _U32)) + fname + central64)
-        self._crc_hash = _hash_combine(self._crc_hash, crc)
+        if size:   # PyTorch folds in the CRCs of non-empty records only
+            self._crc_hash = _hash_combine(self._crc_hash, crc)
 
     def finish(self, id_prefix):
         """The version record, the serialization id (20 digits of id_prefix, then 20 of the records'
@@ -109,6 +110,8 @@ class ZipReader:
                 raise RuntimeError(f"file in archive is not in a subdirectory: {first}")
             self._prefix = first.split("/", 1)[0] + "/"
         self._infos = {i.filename: i for i in infos}
+        f.seek(0, 2)
+        self._file_size = f.tell()
         self._check_version()
 
     def _check_version(self):
@@ -134,7 +137,13 @@ class ZipReader:
         return self._prefix + name in self._infos
 
     def record_size(self, name):
-        return self._info(name).file_size
+        """The record's size, checked against the file's (a corrupted size must not make a reader
+        allocate more than the file could hold)."""
+        info = self._info(name)
+        limit = self._file_size if info.compress_type == zipfile.ZIP_STORED else 1032 * info.compress_size + 1024
+        if info.file_size > limit:   # deflate expands at most ~1032x
+            raise _corrupt("invalid header or archive is corrupted")
+        return info.file_size
 
     def _info(self, name):
         info = self._infos.get(self._prefix + name)

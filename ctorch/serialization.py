@@ -572,6 +572,7 @@ def _load_legacy(f, restore, unpickler_args):
     if f.read(262)[257:262] == b"ustar":
         raise RuntimeError("ctorch cannot read the pre-0.4 tar checkpoint format; load it with PyTorch and save "
                            "it again")
+    file_size = f.seek(0, 2)
     f.seek(start)
     storages = {}
 
@@ -580,6 +581,9 @@ def _load_legacy(f, restore, unpickler_args):
             return saved_id[1]
         dtype, key, location, numel, (view_metadata,) = _storage_pid(saved_id, 6)
         if key not in storages:
+            if numel * dtype.itemsize > file_size:   # its bytes cannot be in the file: do not allocate them
+                raise RuntimeError(f"unexpected EOF, expected {numel * dtype.itemsize} more bytes. The file might "
+                                   "be corrupted.")
             untyped = restore(_storage.UntypedStorage(numel * dtype.itemsize), location)
             storages[key] = _storage.TypedStorage(dtype=dtype, wrap_storage=untyped)
         typed = storages[key]
