@@ -14,7 +14,9 @@ import zipfile
 import zlib
 
 ALIGNMENT = 64
-_U32 = 0xFFFFFFFF
+_U32 = 0xFFFFFFFF   # a 32-bit field holding this means "see the zip64 field"
+ZIP64_FROM = _U32   # sizes and offsets from here on need zip64 fields (a test lowers it)
+_SMALL = 1 << 16   # records below this size go out in one write with their header and descriptor
 _MINIZ_HINT = (". This is an internal miniz error. If you are seeing this error, there is a high likelihood that your "
                "checkpoint file is corrupted. This can happen if the checkpoint was not saved properly, was "
                "transferred incorrectly, or the file was modified after saving.")
@@ -52,23 +54,27 @@ class ZipWriter:
         view = memoryview(data).cast("B")
         size, offset = view.nbytes, self._pos
         fname = (self._prefix + name).encode()
-        big_size, big_offset = size >= _U32, offset >= _U32
-        # the local zip64 field holds the sizes as miniz writes them before the data: (size, 0)
-        local64 = _zip64_field((size, 0) if big_size else (), offset if big_offset else None)
+        big_size, big_offset = size >= ZIP64_FROM, offset >= ZIP64_FROM
+        local64 = central64 = b""
+        if big_size or big_offset:   # miniz's local field holds the sizes known before the data: (size, 0)
+            local64 = _zip64_field((size, 0) if big_size else (), offset if big_offset else None)
+            central64 = _zip64_field((size, size) if big_size else (), offset if big_offset else None)
         pad = -(offset + 30 + len(fname) + len(local64) + 4) % ALIGNMENT
         extra = local64 + b"FB" + struct.pack("<H", pad) + b"Z" * pad
         flags = 0x0808 if size else 0x0800   # UTF-8 names; a data descriptor follows non-empty data
         crc = zlib.crc32(view)
-        self._write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 0, flags, 0, 0, 0, 0, 0, 0, len(fname), len(extra))
-                    + fname + extra)
-        self._write(view)
-        if size:
-            sizes = struct.pack("<QQ" if local64 else "<II", size, size)
-            self._write(struct.pack("<II", 0x08074B50, crc) + sizes)
-        central64 = _zip64_field((size, size) if big_size else (), offset if big_offset else None)
+        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 0, flags, 0, 0, 0, 0, 0, 0, len(fname), len(extra))
+        descriptor = struct.pack("<IIQQ" if local64 else "<IIII", 0x08074B50, crc, size, size) if size else b""
+        if size < _SMALL:
+            self._write(b"".join((header, fname, extra, view, descriptor)))
+        else:
+            self._write(header + fname + extra)
+            self._write(view)
+            self._write(descriptor)
         self._central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0, 0, flags, 0, 0, 0, crc,
-                                         min(size, _U32), min(size, _U32), len(fname), len(central64), 0, 0, 0, 0,
-                                         min(offset, _U32)) + fname + central64)
+                                         _U32 if big_size else size, _U32 if big_size else size, len(fname),
+                                         len(central64), 0, 0, 0, 0, _U32 if big_offset else offset)
+                            + fname + central64)
         if size:   # PyTorch folds in the CRCs of non-empty records only
             self._crc_hash = _hash_combine(self._crc_hash, crc)
 
@@ -83,7 +89,8 @@ class ZipWriter:
         self._write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 0x031E, 0x002D, 0, 0, n, n, cd_size, cd_offset)
                     + struct.pack("<IIQI", 0x07064B50, 0, eocd64_offset, 1)
                     + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(n, 0xFFFF), min(n, 0xFFFF),
-                                  min(cd_size, _U32), min(cd_offset, _U32), 0))
+                                  _U32 if cd_size >= ZIP64_FROM else cd_size,
+                                  _U32 if cd_offset >= ZIP64_FROM else cd_offset, 0))
 
 
 def _corrupt(what):

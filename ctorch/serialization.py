@@ -17,6 +17,7 @@ import contextlib
 import io
 import os
 import pickle
+import pickletools
 import re
 import stat
 import struct
@@ -179,28 +180,37 @@ def _user_globals():
 
 # ---------------------------------------------------------------- saving
 
-class _Pickler(pickle._Pickler):
-    """The pure-Python pickler (it lets ctorch objects be written under PyTorch's global names)
-    with PyTorch's tensor reductions; storages become persistent ids."""
+_STORAGE_CLASSES = frozenset((_storage.TypedStorage, _storage.UntypedStorage, *_storage.LEGACY_CLASSES.values()))
 
-    dispatch = dict(pickle._Pickler.dispatch)
-    dispatch[types.FunctionType] = lambda self, obj: self.save_global(obj)
+
+class _Reductions:
+    """PyTorch's reductions, for both picklers: a tensor becomes a torch._utils rebuild call, a
+    device torch.device(type, index) (not 'cuda:1'); a storage becomes a persistent id."""
 
     def __init__(self, file, protocol, persistent_id):
         super().__init__(file, protocol)
         self._persistent_id = persistent_id
 
     def persistent_id(self, obj):
-        if isinstance(obj, (_storage.TypedStorage, _storage.UntypedStorage)):
-            return self._persistent_id(obj)
-        return None
+        return self._persistent_id(obj) if type(obj) in _STORAGE_CLASSES else None
 
     def reducer_override(self, obj):
         if isinstance(obj, _C._TensorBase):
             return _reduce_tensor(obj)
-        if type(obj) is _C.device:   # as torch.device pickles: ('cuda', 1), not 'cuda:1'
+        if type(obj) is _C.device:
             return _C.device, (obj.type,) if obj.index is None else (obj.type, obj.index)
         return NotImplemented
+
+
+class _CPickler(_Reductions, pickle.Pickler):
+    """The C pickler: fast, but it names ctorch's globals by their ctorch names (see _pickle)."""
+
+
+class _PurePickler(_Reductions, pickle._Pickler):
+    """The pure-Python pickler, writing PyTorch's names for ctorch's globals itself."""
+
+    dispatch = dict(pickle._Pickler.dispatch)
+    dispatch[types.FunctionType] = lambda self, obj: self.save_global(obj)
 
     def save_global(self, obj, name=None):
         torch_name = _table()[1].get(id(obj))
@@ -214,6 +224,41 @@ class _Pickler(pickle._Pickler):
         else:
             self.write(pickle.GLOBAL + f"{module}\n{qualname}\n".encode())
         self.memoize(obj)
+
+
+_RENAMES = None
+
+
+def _renames():
+    """{id(ctorch object): (its GLOBAL as the C pickler writes it, PyTorch's GLOBAL)}."""
+    global _RENAMES
+    if _RENAMES is None:
+        _RENAMES = {}
+        to_ctorch, to_torch = _table()
+        for obj in to_ctorch.values():
+            ours = next(arg for op, arg, _ in pickletools.genops(pickle.dumps(obj, 2)) if op.name == "GLOBAL")
+            theirs = " ".join(to_torch[id(obj)])
+            _RENAMES[id(obj)] = tuple(b"c" + name.replace(" ", "\n").encode() + b"\n" for name in (ours, theirs))
+    return _RENAMES
+
+
+def _pickle(obj, protocol, persistent_id):
+    """obj's pickle, naming PyTorch's globals. Protocols up to 3 write each global once, as
+    GLOBAL 'module\\nname\\n', and memoize it: the C pickler's output is used with the ctorch names
+    of the globals in its memo replaced, when each occurs once (else a string holds one by chance).
+    Otherwise the pure-Python pickler writes the pickle."""
+    if protocol <= 3:
+        buf = io.BytesIO()
+        pickler = _CPickler(buf, protocol, persistent_id)
+        pickler.dump(obj)
+        data = buf.getvalue()
+        renames = _renames()
+        swap = dict(renames[key] for key in {id(o) for _, o in pickler.memo.copy().values()} & renames.keys())
+        if all(data.count(ours) == 1 for ours in swap):
+            return re.sub(b"|".join(map(re.escape, swap)), lambda m: swap[m.group(0)], data) if swap else data
+    buf = io.BytesIO()
+    _PurePickler(buf, protocol, persistent_id).dump(obj)
+    return buf.getvalue()
 
 
 def _obj_state(obj):
@@ -296,10 +341,9 @@ def _serialization_id_prefix():
 
 def _save_zip(obj, f, archive, pickle_protocol, byteorder_record):
     table = _StorageTable(legacy=False)
-    data = io.BytesIO()
-    _Pickler(data, pickle_protocol, table.persistent_id).dump(obj)
+    data = _pickle(obj, pickle_protocol, table.persistent_id)
     writer = ZipWriter(f, archive)
-    writer.write_record("data.pkl", data.getbuffer())
+    writer.write_record("data.pkl", data)
     writer.write_record(".format_version", b"1")
     writer.write_record(".storage_alignment", b"64")
     if byteorder_record:
@@ -318,7 +362,7 @@ def _save_legacy(obj, f, pickle_protocol):
     for header in (MAGIC_NUMBER, PROTOCOL_VERSION, sys_info):
         pickle.dump(header, f, protocol=pickle_protocol)
     table = _StorageTable(legacy=True)
-    _Pickler(f, pickle_protocol, table.persistent_id).dump(obj)
+    f.write(_pickle(obj, pickle_protocol, table.persistent_id))
     keys = sorted(table.storages)
     pickle.dump(keys, f, protocol=pickle_protocol)
     for key in keys:

@@ -213,6 +213,19 @@ def test_archive_folder_is_named_after_the_file(tmp_path, filename, archive):
         assert {n.split("/")[0] for n in z.namelist()} == {archive}
 
 
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_other_pickle_protocols(protocol):
+    obj = {"w": recipe.model(torch).state_dict(), "dt": torch.float64, "s": torch.Size([3])}
+    assert_same(round_trip(obj, weights_only=protocol == 2), obj)
+    got = torch.load(io.BytesIO(saved_bytes(torch, obj, pickle_protocol=protocol)), weights_only=protocol == 2)
+    assert_same(got, obj)
+
+
+def test_a_string_that_looks_like_a_global_stays_a_string():
+    obj = [torch.float32, "cctorch\nfloat32\n", "ctorch\nfloat32\n", torch.ones(1)]
+    assert_same(round_trip(obj), obj)
+
+
 def test_pickle_is_protocol_2_with_pytorchs_globals():
     data = saved_bytes(torch, {"p": recipe.model(torch)[0].weight, "sd": recipe.model(torch).state_dict(),
                                "x": torch.ones(2, dtype=torch.bfloat16), "s": torch.Size([1]),
@@ -230,6 +243,24 @@ def test_pickle_is_protocol_2_with_pytorchs_globals():
                 "SETITEMS", "NONE", "NEWTRUE", "NEWFALSE", "BININT", "BININT1", "BININT2", "LONG1", "BINFLOAT",
                 "BINUNICODE", "SHORT_BINSTRING", "BINPERSID", "BINGET", "LONG_BINGET", "BINPUT", "LONG_BINPUT"}
     assert {op.name for op, _, _ in ops} <= accepted
+
+
+@ctorch_only
+def test_zip64_fields_as_miniz_writes_them(monkeypatch):
+    """Records past 4 GiB get zip64 fields; with the threshold lowered, every record has them."""
+    import ctorch._checkpoint_zip
+
+    monkeypatch.setattr(ctorch._checkpoint_zip, "ZIP64_FROM", 100)
+    obj = recipe.views(torch)
+    data = saved_bytes(torch, obj)
+    for name, value, header in records(data):
+        name_len, extra_len = struct.unpack("<HH", data[header + 26:header + 30])
+        zip64 = header >= 100 or len(value) >= 100
+        assert data[header + 30 + name_len:header + 32 + name_len] == (b"\x01\x00" if zip64 else b"FB")
+        assert (header + 30 + name_len + extra_len) % 64 == 0
+    assert_same(torch.load(io.BytesIO(data)), obj)
+    if real_torch is not None:
+        assert_same(real_torch.load(io.BytesIO(data)), recipe.views(real_torch))
 
 
 def test_saving_the_same_object_twice_gives_the_same_bytes():
@@ -272,8 +303,13 @@ def test_a_dtype_ctorch_lacks_is_a_clear_error():
 def test_files_are_byte_identical_to_pytorchs(part):
     """Only the first 20 digits of .data/serialization_id (PyTorch: from its RNG seed) and that
     record's CRC may differ."""
-    ours = records(saved_bytes(torch, getattr(recipe, part)(torch)))
-    theirs = records(saved_bytes(real_torch, getattr(recipe, part)(real_torch)))
+    assert_same_file(saved_bytes(torch, getattr(recipe, part)(torch)),
+                     saved_bytes(real_torch, getattr(recipe, part)(real_torch)))
+
+
+def assert_same_file(ours, theirs):
+    """The same records at the same offsets, but for the serialization id's first 20 digits."""
+    ours, theirs = records(ours), records(theirs)
     assert [(n, o) for n, _, o in ours] == [(n, o) for n, _, o in theirs]
     for (name, a, _), (_, b, _) in zip(ours, theirs):
         assert (a[20:] if name.endswith("serialization_id") else a) == \
@@ -298,6 +334,17 @@ def test_pytorch_files_load_in_ctorch(zip_format):
     got = torch.load(io.BytesIO(data))
     assert_same(got, recipe.everything(torch))
     assert_views_share(got["views"])
+
+
+@pytest.mark.parity
+@needs_real_torch
+def test_other_protocols_and_lookalike_strings_load_in_pytorch():
+    obj = [recipe.model(torch).state_dict(), torch.float32, "cctorch\nfloat32\n", "ctorch\nfloat32\n"]
+    want = [recipe.model(real_torch).state_dict(), real_torch.float32, "cctorch\nfloat32\n", "ctorch\nfloat32\n"]
+    assert_same_file(saved_bytes(torch, obj), saved_bytes(real_torch, want))
+    for protocol in (3, 4, 5):
+        got = real_torch.load(io.BytesIO(saved_bytes(torch, obj, pickle_protocol=protocol)), weights_only=False)
+        assert_same(got, want)
 
 
 @pytest.mark.parity
@@ -423,7 +470,7 @@ def test_weights_only_by_environment(monkeypatch):
 def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path):
     path = tmp_path / "ckpt.pt"
     torch.save({"v": torch.ones(3)}, path)
-    with pytest.raises(pickle.PicklingError):
+    with pytest.raises((pickle.PicklingError, AttributeError), match="Can't pickle"):
         torch.save({"v": torch.zeros(3), "bad": lambda: 0}, path)
     assert_same(torch.load(path), {"v": torch.ones(3)})
     assert os.listdir(tmp_path) == ["ckpt.pt"]
