@@ -528,10 +528,10 @@ class _Unpickler(pickle._Unpickler):
             obj = _PLAIN_GLOBALS.get((module, name)) or _user_globals().get(full)
             if obj is not None:
                 return obj
-        if module in _TORCH_DATA_MODULES:
-            raise RuntimeError(f"ctorch cannot load {full}: it has no counterpart in ctorch")
         if not self._weights_only and (module == "torch" or module.startswith("torch.")):
             return _ctorch_counterpart(module, name)
+        if module in _TORCH_DATA_MODULES:
+            raise RuntimeError(f"ctorch cannot load {full}: it has no counterpart in ctorch")
         if self._weights_only:
             shown = full[len("builtins."):] if full.startswith("builtins.") else full
             raise pickle.UnpicklingError(

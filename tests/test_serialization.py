@@ -170,6 +170,30 @@ def test_file_objects_paths_and_legacy_format(tmp_path):
     assert_views_share(legacy["views"])
 
 
+def legacy_file(pickled_object, storages):
+    """A file in the pre-1.6 format: the headers, the object's pickle, then each (key, bytes) storage."""
+    out = io.BytesIO()
+    for header in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True,
+                                                  "type_sizes": {"short": 2, "int": 4, "long": 8}}):
+        pickle.dump(header, out, protocol=2)
+    out.write(pickled_object)
+    pickle.dump([key for key, _ in storages], out, protocol=2)
+    for _, data in storages:
+        out.write(struct.pack("<q", len(data) // 4) + data)
+    return out.getvalue()
+
+
+def test_legacy_storage_views_of_files_before_pytorch_1_0():
+    """A persistent id may name a view of a storage: ('storage', type, root key, location, numel,
+    (view key, offset, size)); here elements 2..5 of a 10-float storage, read from its element 1."""
+    pid = (b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x04\x00\x00\x00rootX\x03\x00\x00\x00cpuK\x0a"
+           b"(X\x04\x00\x00\x00viewK\x02K\x04ttQ")
+    pickled = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(" + pid + b"K\x01K\x02\x85K\x01\x85\x89"
+               b"ccollections\nOrderedDict\n)RtR.")
+    data = legacy_file(pickled, [("root", np.arange(10, dtype=np.float32).tobytes())])
+    assert torch.load(io.BytesIO(data)).tolist() == [3.0, 4.0]
+
+
 def test_mmap_loads_a_private_map(tmp_path):
     obj = recipe.views(torch)
     path = str(tmp_path / "m.pt")
@@ -388,14 +412,14 @@ def test_map_location_forms(map_location):
     obj = recipe.training_checkpoint(torch)
     seen = []
     forms = {"cpu": "cpu", "device": torch.device("cpu"), "dict": {"cuda:0": "cpu"},
-             "callable": lambda storage, loc: seen.append(loc) or storage,
-             "callable returning None": lambda storage, loc: seen.append(loc)}
+             "callable": lambda storage, loc: seen.append((type(storage).__name__, loc)) or storage,
+             "callable returning None": lambda storage, loc: seen.append((type(storage).__name__, loc))}
     data = saved_bytes(torch, obj)
     if map_location in ("dict", "callable"):
         data = with_location(data, "cuda:0")
     assert_same(torch.load(io.BytesIO(data), map_location=forms[map_location]), obj)
     if map_location.startswith("callable"):
-        assert set(seen) == ({"cuda:0"} if map_location == "callable" else {"cpu"})
+        assert set(seen) == {("UntypedStorage", "cuda:0" if map_location == "callable" else "cpu")}
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
