@@ -108,7 +108,8 @@ class ZipReader:
         except zipfile.BadZipFile as e:
             raise _corrupt("failed finding central directory" if "not a zip file" in str(e)
                            else "invalid header or archive is corrupted") from e
-        except (ValueError, OSError, EOFError, OverflowError, struct.error, zipfile.LargeZipFile) as e:
+        except (ValueError, OSError, EOFError, OverflowError, struct.error, NotImplementedError,
+                zipfile.LargeZipFile) as e:
             raise _corrupt("invalid header or archive is corrupted") from e
         self._prefix = ""
         if infos:
@@ -156,6 +157,8 @@ class ZipReader:
         info = self._infos.get(self._prefix + name)
         if info is None:
             raise RuntimeError(f"PytorchStreamReader failed locating file {name}: file not found{_MINIZ_HINT}")
+        if not 0 <= info.header_offset <= self._file_size - 30:
+            raise _corrupt("invalid header or archive is corrupted")
         return info
 
     def data_offset(self, name):
@@ -186,7 +189,7 @@ class ZipReader:
             else:
                 self._f.seek(start)
                 got = _read_fully(self._f, view)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError, struct.error) as e:
             raise _corrupt("decompression failed or archive is corrupted") from e
         if got != view.nbytes:
             raise RuntimeError(f"PytorchStreamReader failed reading file {name}: file read failed{_MINIZ_HINT}")

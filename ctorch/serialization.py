@@ -508,10 +508,22 @@ class _Unpickler(pickle._Unpickler):
     gigabytes) resolving PyTorch's globals to ctorch's; with weights_only, nothing else but
     PyTorch's allowlist and add_safe_globals entries."""
 
+    dispatch = dict(pickle._Unpickler.dispatch)
+
     def __init__(self, file, persistent_load, weights_only, **kwargs):
         super().__init__(file, **kwargs)
         self.persistent_load = persistent_load
         self._weights_only = weights_only
+
+    def load_bytearray8(self):
+        """BYTEARRAY8 without allocating the length it claims before reading the bytes."""
+        (n,) = struct.unpack("<Q", self.read(8))
+        data = self.read(n)
+        if len(data) != n:
+            raise pickle.UnpicklingError("pickle data was truncated")
+        self.append(bytearray(data))
+
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
 
     def find_class(self, module, name):
         if (module, name) in _compat_pickle.NAME_MAPPING:   # Python 2 names, as PyTorch maps them
@@ -637,8 +649,10 @@ def _load_legacy(f, restore, unpickler_args):
         part = typed._untyped_storage[offset * dtype.itemsize:(offset + size) * dtype.itemsize]
         return _storage.TypedStorage(dtype=dtype, wrap_storage=part)
 
+    bounded = _BoundedReader(f, file_size)
+
     def unpickle(persistent=persistent_load):
-        return _Unpickler(f, persistent, **unpickler_args).load()
+        return _Unpickler(bounded, persistent, **unpickler_args).load()
 
     if unpickle() != MAGIC_NUMBER:
         raise RuntimeError("Invalid magic number; corrupt file?")
@@ -652,6 +666,24 @@ def _load_legacy(f, restore, unpickler_args):
             raise RuntimeError(f"storage key {key!r} not found in deserialized_objects")
         _fill_legacy_storage(f, storages[key])
     return result
+
+
+class _BoundedReader:
+    """A file's read and readline that never ask for more than is left in it: a corrupted length in
+    a pickle must not make a buffered read allocate that length."""
+
+    def __init__(self, f, size):
+        self._f, self._size = f, size
+
+    def read(self, n=-1):
+        left = self._size - self._f.tell()
+        return self._f.read(left if n is None or n < 0 else min(n, left))
+
+    def readline(self):
+        return self._f.readline()
+
+    def readinto(self, b):
+        return self._f.readinto(b)
 
 
 def _fill_legacy_storage(f, typed):

@@ -113,9 +113,6 @@ class TypedStorage:
     def nbytes(self):
         return self._untyped_storage.nbytes()
 
-    def _pickle_storage_type(self):
-        return _LEGACY_NAMES[self.dtype] + "Storage"
-
     def __repr__(self):
         return f"[torch.storage.TypedStorage(dtype={self.dtype}, device={self.device}) of size {self.size()}]"
 

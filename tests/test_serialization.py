@@ -204,6 +204,14 @@ def test_mmap_loads_a_private_map(tmp_path):
     assert_same(torch.load(path), obj)
 
 
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
+def test_storage_objects():
+    s = torch.UntypedStorage(8)
+    assert (s.nbytes(), len(s), s.element_size(), s.device.type, len(s[2:6])) == (8, 8, 1, "cpu", 4)
+    f = torch.FloatStorage(3)
+    assert (f.size(), f.element_size(), f.dtype, f.untyped().nbytes()) == (3, 4, torch.float32, 12)
+
+
 # ---------------------------------------------------------------- the file format
 
 def records(data):
