@@ -121,9 +121,9 @@ def _torch_globals():
 
 
 # what else weights_only accepts (PyTorch's _get_allowed_globals beyond torch's own)
-_PLAIN_GLOBALS = {("collections", "OrderedDict"): collections.OrderedDict, ("collections", "Counter"): collections.Counter,
-                  ("_codecs", "encode"): _codecs.encode, ("builtins", "bytearray"): bytearray,
-                  ("builtins", "set"): set, ("builtins", "complex"): complex}
+_PLAIN_GLOBALS = {("collections", "OrderedDict"): collections.OrderedDict,
+                  ("collections", "Counter"): collections.Counter, ("_codecs", "encode"): _codecs.encode,
+                  ("builtins", "bytearray"): bytearray, ("builtins", "set"): set, ("builtins", "complex"): complex}
 _TABLE = None
 
 

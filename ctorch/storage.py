@@ -14,8 +14,6 @@ class UntypedStorage:
     """Bytes on a device. UntypedStorage(nbytes, device=None) allocates them
     (uninitialized, as in PyTorch)."""
 
-    __module__ = "ctorch.storage"
-
     def __init__(self, nbytes=0, *, device=None):
         self._bytes = _C.empty(nbytes, dtype=_C.uint8, device=device)
         self._key = None
@@ -82,7 +80,6 @@ class TypedStorage:
     """An UntypedStorage read as elements of a dtype (what a tensor's pickle refers to).
     TypedStorage(size, dtype=None, device=None) allocates `size` elements."""
 
-    __module__ = "ctorch.storage"
     dtype = None  # the legacy subclasses fix it
 
     def __init__(self, size=0, *, dtype=None, device=None, wrap_storage=None):

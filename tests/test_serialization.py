@@ -158,6 +158,16 @@ def test_model_and_optimizer_checkpoint_through_a_path(tmp_path):
     np.testing.assert_array_equal(values_of(fresh(x)), values_of(recipe.model(torch)(x)))
 
 
+def test_whole_modules_need_weights_only_false():
+    model = recipe.model(torch)
+    data = saved_bytes(torch, model)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        torch.load(io.BytesIO(data))
+    got = torch.load(io.BytesIO(data), weights_only=False)
+    x = torch.arange(8, dtype=torch.float32).reshape(2, 4)
+    np.testing.assert_array_equal(values_of(got(x)), values_of(model(x)))
+
+
 def test_file_objects_paths_and_legacy_format(tmp_path):
     obj = recipe.everything(torch)
     with open(tmp_path / "a.pt", "wb") as f:
@@ -377,6 +387,15 @@ def test_other_protocols_and_lookalike_strings_load_in_pytorch():
     for protocol in (3, 4, 5):
         got = real_torch.load(io.BytesIO(saved_bytes(torch, obj, pickle_protocol=protocol)), weights_only=False)
         assert_same(got, want)
+
+
+@pytest.mark.parity
+@needs_real_torch
+def test_a_whole_pytorch_module_loads_as_ctorchs():
+    got = torch.load(io.BytesIO(saved_bytes(real_torch, recipe.model(real_torch))), weights_only=False)
+    assert isinstance(got, torch.nn.Sequential)
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    np.testing.assert_array_equal(values_of(got(torch.tensor(x))), values_of(recipe.model(torch)(torch.tensor(x))))
 
 
 @pytest.mark.parity
