@@ -136,6 +136,7 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_nn_utils_functions,
                              ct_linalg_functions,
                              ct_sorting_functions,
+                             ct_serialization_functions,
                              };
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
