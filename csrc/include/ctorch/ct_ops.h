@@ -153,7 +153,13 @@ ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, c
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx);
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate);
 
-/* ---- losses (ops/nn_loss.c); embedding, one_hot, pad, interpolate (ops/nn_loss_spatial.c) ----
+/* ---- nn.utils over lists of gradients (ops/nn_utils.c) ---- */
+/* scales every grad in place by min(max_norm / (total + 1e-6), 1); returns the total norm (0-dim) */
+ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, double norm_type,
+                              bool error_if_nonfinite);
+int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
+
+/* ---- losses, embedding, one_hot, pad, interpolate (ops/nn_loss.c) ----
  * reduction: 0 none, 1 mean, 2 sum (PyTorch's enum) */
 typedef enum {
     CT_LOSS_MSE, CT_LOSS_SMOOTH_L1, CT_LOSS_HUBER, CT_LOSS_BCE, CT_LOSS_BCE_LOGITS, CT_LOSS_KL_DIV, CT_LOSS_SOFT_MARGIN
