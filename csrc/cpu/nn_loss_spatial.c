@@ -119,7 +119,7 @@ typedef struct {
 } pad_plan;
 
 /* source index of output o of a dim of size n padded by (left, right) */
-static int64_t pad_source(int mode, int64_t o, int64_t n, int64_t left) {
+static int64_t pad_source(int mode, int64_t o, int64_t n, int64_t left, int64_t right) {
     int64_t s = o - left;
     switch (mode) {
     case CT_PAD_CONSTANT: return s >= 0 && s < n ? s : -1;
@@ -129,7 +129,11 @@ static int64_t pad_source(int mode, int64_t o, int64_t n, int64_t left) {
         s %= 2 * (n - 1);
         return s < n ? s : 2 * (n - 1) - s;
     case CT_PAD_REPLICATE: return s < 0 ? 0 : s >= n ? n - 1 : s;
-    default: return ((s % n) + n) % n;   /* circular */
+    default: { /* circular: the input cropped by negative pads, repeated (PyTorch's wrap of the cropped centre) */
+        int64_t lo = left < 0 ? -left : 0, len = n - lo - (right < 0 ? -right : 0);
+        int64_t rel = o - (left > 0 ? left : 0);
+        return len <= 0 ? -1 : lo + ((rel % len) + len) % len;   /* (nothing left to repeat: the fill) */
+    }
     }
 }
 
@@ -157,7 +161,7 @@ static int pad_plan_init(pad_plan *p, const ct_tensor *in, const ct_tensor *out,
             return ct_error(CT_ERR_NOMEM, "pad: out of memory");
         }
         for (int64_t o = 0; o < p->out_size[j]; o++)
-            p->map[j][o] = p->in_size[j] == 0 ? -1 : pad_source(mode, o, p->in_size[j], ints[2 + 2 * j]);
+            p->map[j][o] = p->in_size[j] == 0 ? -1 : pad_source(mode, o, p->in_size[j], ints[2 + 2 * j], ints[3 + 2 * j]);
     }
     return 0;
 }
