@@ -50,6 +50,14 @@ static void release(ct_tensor **ts, int n) {
     for (int i = 0; i < n; i++) ct_xdecref(ts[i]);
 }
 
+/* PyTorch's error for an argument its derivative formulas leave out (weights, some targets) */
+static int not_differentiable(const char *fn, const char *arg, const ct_tensor *t) {
+    if (t && ct_grad_enabled() && ct_requires_grad(t))
+        return ct_error(CT_ERR_RUNTIME, "The function '%s' is not differentiable with respect to argument '%s'. This "
+                        "input cannot have requires_grad True.", fn, arg);
+    return 0;
+}
+
 /* a gradient made contiguous in dtype (the kernels read it flat) */
 static ct_tensor *flat_grad(ct_tensor *g, ct_dtype dtype) {
     ct_tensor *c = ct_to_dtype(g, dtype, false), *r = c ? ct_contiguous(c) : NULL;
@@ -121,7 +129,9 @@ static ct_dtype lse_dtype(ct_dtype d) { return d == CT_FLOAT64 ? CT_FLOAT64 : CT
 /* class-index losses: nll (log_softmax false) or log_softmax + nll with smoothing eps */
 static ct_tensor *class_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, int reduction, int64_t ignore,
                              bool log_softmax, double eps) {
-    if (check_class_target(input, target, weight) < 0) return NULL;
+    if (check_class_target(input, target, weight) < 0 ||
+        not_differentiable(input->ndim == 4 ? "nll_loss2d_forward" : "nll_loss_forward", "weight", weight) < 0)
+        return NULL;
     rows_shape rs = rows_shape_of(input->ndim, input->sizes);
     int64_t in3[3] = {rs.N, rs.C, rs.S}, tg2[2] = {rs.N, rs.S}, nrows = rs.N * rs.S;
     ct_device dev = ct_device_of(input);
@@ -163,6 +173,7 @@ ct_tensor *ct_nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, i
 /* cross_entropy with class probabilities: target shaped like input (PyTorch's composite, fused) */
 static ct_tensor *prob_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, int reduction, double eps) {
     char a[256];
+    if (not_differentiable("cross_entropy_loss", "weight", weight) < 0) return NULL;
     ct_dtype dt = ct_promote_types(input->dtype, target->dtype);
     if (weight) dt = ct_promote_types(dt, weight->dtype);
     rows_shape rs = rows_shape_of(input->ndim, input->sizes);
@@ -300,6 +311,10 @@ ct_tensor *ct_pointwise_loss(ct_loss_kind kind, ct_tensor *input, ct_tensor *tar
                              ct_tensor *pos_weight, double p, int reduction) {
     ct_dtype dt = pw_dtype(kind, input, target);
     if (dt == CT_UNDEFINED) return NULL;
+    const char *fn = kind == CT_LOSS_BCE ? "binary_cross_entropy" : "binary_cross_entropy_with_logits";
+    if (not_differentiable(fn, "weight", weight) < 0 || not_differentiable(fn, "pos_weight", pos_weight) < 0 ||
+        (kind == CT_LOSS_SOFT_MARGIN && not_differentiable("soft_margin_loss", "target", target) < 0))
+        return NULL;
     int64_t shape[CT_MAX_DIMS];
     int nd = ct_broadcast_shapes(input->ndim, input->sizes, target->ndim, target->sizes, shape);
     if (nd < 0 || (weight && check_into(weight, nd, shape) < 0) || (pos_weight && check_into(pos_weight, nd, shape) < 0))
