@@ -753,12 +753,13 @@ static int upsample_backward(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
 /* ============================ backward ============================ */
 
 int ct_nn_loss_backward(const ct_node *n, ct_tensor *grad, ct_tensor **grads) {
-    /* the kernels' gradients have no history: under create_graph a second derivative through them
-     * would be silently 0 (a constant pad's gradient is a recorded pad itself) */
+    /* the kernels' gradients have no history: under create_graph a second derivative through them would be
+     * silently 0. Refused, unless the gradient is linear in grad alone (embedding, pad, upsample, plain nll)
+     * and grad has no history either; a constant pad's gradient is a recorded pad itself. */
+    bool linear = n->kind == CT_NODE_EMBEDDING || n->kind == CT_NODE_PAD || n->kind == CT_NODE_UPSAMPLE ||
+                  (n->kind == CT_NODE_NLL_LOSS && !n->ints[2]);
     bool constant_pad = n->kind == CT_NODE_PAD && n->ints[0] == CT_PAD_CONSTANT;
-    bool history = ct_requires_grad(grad);
-    for (int i = 0; i < n->nsaved; i++) history |= n->saved[i] && ct_requires_grad(n->saved[i]);
-    if (ct_grad_enabled() && history && !constant_pad)
+    if (ct_grad_enabled() && !constant_pad && (!linear || ct_requires_grad(grad)))
         return ct_error(CT_ERR_NOTIMPL, "ctorch: double backward through %s is not supported", n->name);
     switch (n->kind) {
     case CT_NODE_NLL_LOSS: return class_loss_backward(n, grad, grads);
