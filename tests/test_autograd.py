@@ -296,6 +296,15 @@ case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([[True, False,
      In((2, 3), layout="t"), In((2, 4)))
 case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([False, True, True]), s), In((2, 1)), In((5,)))
 
+# sorting: the gradient goes back to the positions the indices name
+case("sort", lambda x: torch.sort(x, dim=1, descending=True).values, In((3, 4), layout="t"))
+case("sort", lambda x: x.sort(dim=0, stable=True)[0], In((4, 3), layout="s"))
+case("msort", torch.msort, In((4, 3), layout="t"))
+case("topk", lambda x: x.topk(2, dim=1).values, In((3, 5), layout="t"))
+case("topk", lambda x: torch.topk(x, 3, dim=0, largest=False, sorted=False)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
+case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
 # the loss family (nn.functional): losses with their options, embedding, pad, interpolate
 _NN = torch.nn.functional
 case("cross_entropy", lambda x: _NN.cross_entropy(x, torch.tensor([1, 0, 3])), In((3, 4), layout="t"))
