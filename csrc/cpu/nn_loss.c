@@ -42,8 +42,6 @@ static inline float exp_nonpos(float x) {
 }
 #define EXP_NONPOS(x) _Generic((x), float: exp_nonpos, double: exp)(x)
 
-static int threads_for(int64_t work) { return work >= CT_GRAIN ? ct_get_num_threads() : 1; }
-
 /* a class index of a target element (int64 or uint8) */
 static inline int64_t load_class(const char *p, ct_dtype dt) { return dt == CT_UINT8 ? *(const uint8_t *)p : *(const int64_t *)p; }
 
@@ -219,7 +217,7 @@ CT_DTYPES_FLOAT(CT_DEF_ROWS, 0)
 #define CT_ROWS_RUN(nrows, work, body)                                                                    \
     do {                                                                                                  \
         int64_t nr_ = (nrows);                                                                            \
-        int nt_ = threads_for(work);                                                                      \
+        int nt_ = work >= CT_GRAIN ? ct_get_num_threads() : 1;                                                      \
         if (nt_ > nr_) nt_ = nr_ > 0 ? (int)nr_ : 1;                                                      \
         _Pragma("omp parallel for num_threads(nt_) if (nt_ > 1) schedule(static)")                       \
         for (int k_ = 0; k_ < nt_; k_++) {                                                                \
@@ -492,7 +490,7 @@ int CT_ISA(ct_cpu_pointwise_loss)(const ct_kernel_args *args) {
     bool none = args->ints[1] == 0;
     double *part = calloc((size_t)nb + 1, sizeof(double));
     if (!part) return ct_error(CT_ERR_NOMEM, "loss: out of memory");
-    int bad = 0, nt = threads_for(n);
+    int bad = 0, nt = (n >= CT_GRAIN ? ct_get_num_threads() : 1);
     switch (t[1]->dtype) {
 #define CT_CASE(E, T, C, m, unused)                                                                       \
     case CT_##E:                                                                                          \
@@ -541,7 +539,7 @@ int CT_ISA(ct_cpu_pointwise_loss_backward)(const ct_kernel_args *args) {
                 (int)args->ints[0], args->scalars[0].d};
     int64_t n = ct_numel(t[3]), gstride = args->ints[1] == 0 ? 1 : 0, nb = (n + BLOCK - 1) / BLOCK;
     double scale = args->ints[1] == 1 ? 1.0 / (double)n : 1.0;
-    int nt = threads_for(n);
+    int nt = (n >= CT_GRAIN ? ct_get_num_threads() : 1);
     switch (t[3]->dtype) {
 #define CT_CASE(E, T, C, m, unused)                                                                       \
     case CT_##E:                                                                                          \

@@ -13,8 +13,6 @@
 #include "ct_kernels.h"
 #include "loops.h"
 
-static int threads_for(int64_t work) { return work >= CT_GRAIN ? ct_get_num_threads() : 1; }
-
 #ifdef _OPENMP
 #define THREAD_ID(t, n) (t) = omp_get_thread_num(), (n) = omp_get_num_threads()
 #else
@@ -37,7 +35,7 @@ int ct_cpu_embedding_backward(const ct_kernel_args *args) {
         for (int64_t i = 0; i < M; i++)
             if (idx[i] >= 0 && idx[i] < V) count[idx[i]]++;
     }
-    int nt = threads_for(V * D + M * D);
+    int nt = (V * D + M * D >= CT_GRAIN ? ct_get_num_threads() : 1);
     if (nt > 1 && D < 2 * nt) nt = 1;
     switch (gw->dtype) {
 #define CT_CASE(E, T, C, m, unused)                                                                       \
@@ -216,7 +214,7 @@ int ct_cpu_pad(const ct_kernel_args *args) {
     int64_t rows = p.nlead_total * p.rows_per_lead, isz = ct_itemsize(out->dtype);
     uint64_t fill = 0;
     ct_store_scalar(&fill, out->dtype, args->scalars[0]);
-    int nt = threads_for(ct_numel(out));
+    int nt = (ct_numel(out) >= CT_GRAIN ? ct_get_num_threads() : 1);
     const char *src = ct_data(in);
     char *dst = ct_data(out);
 #pragma omp parallel num_threads(nt) if (nt > 1 && rows > 1)
@@ -247,7 +245,7 @@ int ct_cpu_pad_backward(const ct_kernel_args *args) {
     int last = p.k - 1;
     int64_t W = p.out_size[last], s = p.in_stride[last], plane = ct_numel(gin) / (p.nlead_total ? p.nlead_total : 1);
     const int64_t *map = p.map[last];
-    int nt = threads_for(ct_numel(gout));
+    int nt = (ct_numel(gout) >= CT_GRAIN ? ct_get_num_threads() : 1);
     switch (gin->dtype) {
 #define CT_CASE(E, T, C, m, unused)                                                                       \
     case CT_##E: {                                                                                        \
@@ -431,7 +429,7 @@ int ct_cpu_upsample(const ct_kernel_args *args) {
             return -1;                                                                                    \
         }                                                                                                 \
         int64_t rows = planes * tp[0].out * tp[1].out, OW = tp[2].out;                                    \
-        int nt = threads_for(ct_numel(out) * tp[0].K * tp[1].K * tp[2].K);                                \
+        int nt = (ct_numel(out) * tp[0].K * tp[1].K * tp[2].K >= CT_GRAIN ? ct_get_num_threads() : 1);                \
         _Pragma("omp parallel num_threads(nt) if (nt > 1 && rows > 1)")                                   \
         {                                                                                                 \
             int64_t t = 0, n = 1;                                                                         \
@@ -468,7 +466,7 @@ int ct_cpu_upsample_backward(const ct_kernel_args *args) {
             return -1;                                                                                    \
         }                                                                                                 \
         int64_t plane = tp[0].in * tp[1].in * tp[2].in;                                                   \
-        int nt = threads_for(ct_numel(gout) * tp[0].K * tp[1].K * tp[2].K);                               \
+        int nt = (ct_numel(gout) * tp[0].K * tp[1].K * tp[2].K >= CT_GRAIN ? ct_get_num_threads() : 1);               \
         _Pragma("omp parallel num_threads(nt) if (nt > 1 && planes > 1)")                                 \
         {                                                                                                 \
             int64_t t = 0, n = 1;                                                                         \
