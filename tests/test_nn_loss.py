@@ -1024,3 +1024,32 @@ def test_label_smoothing_snippet_matches_pytorch():
     loss, grad, _ = run_snippet(torch, arrays, SNIPPET)   # the snippet itself, unchanged, on ctorch
     assert loss.item() == pytest.approx(theirs.item(), rel=1e-12)
     np.testing.assert_allclose(to_numpy(grad), their_grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_large_inputs_take_the_threaded_paths():
+    """inputs above the kernels' grain size (work split among threads) give the single-thread results"""
+    rng = rng_for("large")
+    x, t = rng.standard_normal((300, 257)), rng.integers(0, 257, 300)
+    xt = noncontig(x).requires_grad_()
+    loss = F.cross_entropy(xt, torch.tensor(t), label_smoothing=0.1)
+    assert_close(loss.detach(), np_cross_entropy(x, t, label_smoothing=0.1), rtol=1e-10, atol=1e-12)
+    loss.backward()
+    p = np.exp(np_log_softmax(x, 1))
+    g = (p - 0.1 / 257 - 0.9 * np.eye(257)[t]) / 300
+    assert_close(xt.grad, g, rtol=1e-9, atol=1e-12)
+    a, b = rng.standard_normal(70001), rng.standard_normal(70001)
+    assert_close(F.mse_loss(t64(a), t64(b)), np.asarray(((a - b) ** 2).mean()), rtol=1e-10)
+    assert_close(F.huber_loss(t64(a), t64(b), reduction="none"), np.where(np.abs(a - b) < 1, 0.5 * (a - b) ** 2,
+                                                                          np.abs(a - b) - 0.5))
+    img = rng.standard_normal((3, 4, 40, 50))
+    assert_close(F.pad(noncontig(img), (3, 2, 1, 4), mode="reflect"), np_pad(img, (3, 2, 1, 4), "reflect"))
+    xi = t64(img, True)
+    out = F.interpolate(xi, size=(70, 90), mode="bilinear", align_corners=True)
+    assert_close(out.detach(), np_interpolate(img, [70, 90], "bilinear", True, None), rtol=1e-10, atol=1e-12)
+    out.sum().backward()
+    Wy, Wx = np_interp_matrix(40, 70, "linear", True), np_interp_matrix(50, 90, "linear", True)
+    assert_close(xi.grad, np.broadcast_to(np.outer(Wy.sum(0), Wx.sum(0)), img.shape), rtol=1e-10, atol=1e-12)
+    w = t64(rng.standard_normal((3000, 64)), True)
+    idx = rng.integers(0, 3000, 700)
+    F.embedding(torch.tensor(idx), w).sum().backward()
+    assert_close(w.grad, np.broadcast_to(np.bincount(idx, minlength=3000)[:, None], (3000, 64)).astype(np.float64))
