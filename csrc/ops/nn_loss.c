@@ -383,8 +383,8 @@ ct_tensor *ct_cosine_similarity(ct_tensor *x1, ct_tensor *x2, int64_t dim, doubl
         if (v[4 + i]) {
             bool g = ct_grad_enabled();
             ct_set_grad_enabled(false);
-            ct_scalar lo = ct_scalar_f(eps);
-            ct_tensor *c = ct_unary(CT_OP_clamp_min, v[4 + i], &lo, v[4 + i]);
+            ct_scalar lo[2] = {ct_scalar_f(eps), ct_scalar_f(0)};   /* (unary ops read two parameters) */
+            ct_tensor *c = ct_unary(CT_OP_clamp_min, v[4 + i], lo, v[4 + i]);
             ct_set_grad_enabled(g);
             if (!c) {
                 ct_decref(v[4 + i]);
