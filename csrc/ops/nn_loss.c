@@ -185,8 +185,9 @@ static ct_tensor *prob_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weig
     }
     int64_t in3[3] = {rs.N, rs.C, rs.S}, nrows = rs.N * rs.S;
     ct_device dev = ct_device_of(input);
-    ct_tensor *t[5] = {NULL}, *xc = ct_to_dtype(input, dt, false), *yc = xc ? ct_to_dtype(target, dt, false) : NULL;
-    /* out, lse, input, target, weight */
+    ct_tensor *t[5] = {NULL};   /* out, lse, input, target, weight */
+    ct_tensor *xc = dense(input, dt, input->ndim, input->sizes);
+    ct_tensor *yc = xc ? dense(target, dt, input->ndim, input->sizes) : NULL;
     t[2] = yc ? reshaped(xc, 3, in3) : NULL;
     t[3] = t[2] ? reshaped(yc, 3, in3) : NULL;
     t[4] = t[3] && weight ? dense(weight, dt, 1, &rs.C) : NULL;
