@@ -45,6 +45,7 @@ enum {
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
+    CT_NODE_CDIST,                     /* cdist, dist: ints {form (ct_ops.h)}; saved {x1, x2, out}; scalars {p} */
     CT_NODE_NLL_LOSS,                  /* nll_loss, cross_entropy (class indices): ints {reduction, ignore_index,
                                           log_softmax}; scalars {label_smoothing}; saved {input, target, weight, lse} */
     CT_NODE_CROSS_ENTROPY_PROB,        /* ints {reduction}; scalars {label_smoothing}; saved {input, target, weight, lse} */
