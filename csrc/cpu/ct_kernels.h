@@ -41,5 +41,17 @@ int ct_cpu_unique_runs(const ct_kernel_args *args);
 int ct_cpu_unique_dim(const ct_kernel_args *args);
 
 int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
+CT_DECLARE_ISA(ct_cpu_nll_loss)                       /* nn_loss.c */
+CT_DECLARE_ISA(ct_cpu_nll_loss_backward)
+CT_DECLARE_ISA(ct_cpu_cross_entropy_prob)
+CT_DECLARE_ISA(ct_cpu_cross_entropy_prob_backward)
+CT_DECLARE_ISA(ct_cpu_pointwise_loss)
+CT_DECLARE_ISA(ct_cpu_pointwise_loss_backward)
+int ct_cpu_embedding_backward(const ct_kernel_args *args);   /* nn_loss_spatial.c */
+int ct_cpu_embedding_renorm(const ct_kernel_args *args);
+int ct_cpu_pad(const ct_kernel_args *args);
+int ct_cpu_pad_backward(const ct_kernel_args *args);
+int ct_cpu_upsample(const ct_kernel_args *args);
+int ct_cpu_upsample_backward(const ct_kernel_args *args);
 
 #endif

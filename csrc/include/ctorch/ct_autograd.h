@@ -46,6 +46,13 @@ enum {
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
     CT_NODE_CDIST,                     /* cdist, dist: ints {form (ct_ops.h)}; saved {x1, x2, out}; scalars {p} */
+    CT_NODE_NLL_LOSS,                  /* nll_loss, cross_entropy (class indices): ints {reduction, ignore_index,
+                                          log_softmax}; scalars {label_smoothing}; saved {input, target, weight, lse} */
+    CT_NODE_CROSS_ENTROPY_PROB,        /* ints {reduction}; scalars {label_smoothing}; saved {input, target, weight, lse} */
+    CT_NODE_POINTWISE_LOSS,            /* ints {kind, reduction}; scalars {p}; saved {input, target, weight, pos_weight} */
+    CT_NODE_EMBEDDING,                 /* ints {padding_idx, scale_grad_by_freq}; saved {indices (int64, flat)} */
+    CT_NODE_PAD,                       /* ints as the pad kernel's (ct_pad_mode, k, pads) */
+    CT_NODE_UPSAMPLE,                  /* ints {mode, align_corners, k, the scales' bits (doubles)} */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -176,6 +176,37 @@ int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_
 int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **values, ct_tensor **indices);
 int ct_unique(ct_tensor *x, bool consecutive, bool has_dim, int64_t dim, ct_tensor **out, ct_tensor **inverse,
               ct_tensor **counts);
+/* ---- losses, embedding, one_hot, pad, interpolate (ops/nn_loss.c) ----
+ * reduction: 0 none, 1 mean, 2 sum (PyTorch's enum) */
+typedef enum {
+    CT_LOSS_MSE, CT_LOSS_SMOOTH_L1, CT_LOSS_HUBER, CT_LOSS_BCE, CT_LOSS_BCE_LOGITS, CT_LOSS_KL_DIV, CT_LOSS_SOFT_MARGIN
+} ct_loss_kind;
+typedef enum { CT_PAD_CONSTANT, CT_PAD_REFLECT, CT_PAD_REPLICATE, CT_PAD_CIRCULAR } ct_pad_mode;
+typedef enum { CT_UPSAMPLE_NEAREST, CT_UPSAMPLE_NEAREST_EXACT, CT_UPSAMPLE_LINEAR, CT_UPSAMPLE_CUBIC } ct_upsample_mode;
+/* nll_loss over input (C), (N, C) or (N, C, d1, ...) and class targets (int64 or uint8) */
+ct_tensor *ct_nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, int reduction, int64_t ignore_index);
+/* log_softmax + nll_loss in one kernel; a target shaped like input holds class probabilities */
+ct_tensor *ct_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tensor *weight, int reduction, int64_t ignore_index,
+                            double label_smoothing);
+/* mse smooth_l1 huber bce bce_with_logits kl_div soft_margin (p: beta, delta, or log_target as 0/1) */
+ct_tensor *ct_pointwise_loss(ct_loss_kind kind, ct_tensor *input, ct_tensor *target, ct_tensor *weight,
+                             ct_tensor *pos_weight, double p, int reduction);
+ct_tensor *ct_l1_loss(ct_tensor *input, ct_tensor *target, int reduction);
+ct_tensor *ct_cosine_similarity(ct_tensor *x1, ct_tensor *x2, int64_t dim, double eps);
+ct_tensor *ct_pairwise_distance(ct_tensor *x1, ct_tensor *x2, double p, double eps, bool keepdim);
+/* rows of weight (V, D) at indices (int64 or int32, any shape); padding_idx -1: none */
+ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_idx, bool scale_grad_by_freq,
+                        bool sparse);
+int ct_embedding_renorm_(ct_tensor *weight, ct_tensor *indices, double max_norm, double norm_type);
+ct_tensor *ct_one_hot(ct_tensor *t, int64_t num_classes);
+/* pad: npad values (left, right) from the last dim backwards; value used when has_value (constant: 0 otherwise) */
+ct_tensor *ct_pad(ct_tensor *input, int npad, const int64_t *pad, ct_pad_mode mode, double value, bool has_value);
+/* interpolate the k spatial dims of input (N, C, ...) to out_size; scales[j] <= 0: not given */
+ct_tensor *ct_upsample(ct_tensor *input, ct_upsample_mode mode, int k, const int64_t *out_size, const double *scales,
+                       bool align_corners);
+/* the gradients of the family's autograd nodes (ct_autograd.h), new references in grads (NULL: none) */
+struct ct_node;
+int ct_nn_loss_backward(const struct ct_node *n, ct_tensor *grad, ct_tensor **grads);
 
 /* ---- contractions (ops/einsum.c) and distances (ops/distance.c) ---- */
 ct_tensor *ct_einsum(const char *equation, int n, ct_tensor *const *operands);
