@@ -511,6 +511,11 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         break;
     }
     case CT_NODE_SCATTER_REDUCE: gi[0] = scatter_reduce_grads(ar, n, g, &gi[1]); break;
+    case CT_NODE_ACTIVATION: case CT_NODE_NATIVE_NORM: case CT_NODE_SOFTMAX:
+        if (ct_nn_norm_backward(n, g, gi) < 0) return -1;
+        for (int i = 0; i < n->nnext; i++)   /* the arena owns the gradients */
+            if (gi[i]) keep(ar, gi[i]);
+        break;
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -624,7 +629,9 @@ int ct_differentiable_ops(const char **names, int max) {
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
-        "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter", NULL};
+        "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
+        "batch_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "prelu", "glu", "leaky_relu", "elu", "selu",
+        "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "logsigmoid", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

@@ -31,5 +31,8 @@ int ct_cpu_poisson(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
+CT_DECLARE_ISA(ct_cpu_activation)                     /* nn_norm.c: activations, norms, softmax */
+CT_DECLARE_ISA(ct_cpu_norm)
+CT_DECLARE_ISA(ct_cpu_softmax)
 
 #endif

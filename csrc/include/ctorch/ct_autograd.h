@@ -45,6 +45,11 @@ enum {
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
+    CT_NODE_ACTIVATION,                /* nn (ops/nn_norm.c): ints {kind}; scalars {s0, s1}; saved: the input */
+    CT_NODE_NATIVE_NORM,               /* batch/layer/group norm: ints as the norm kernel's; saved: x, weight,
+                                          mean, invstd */
+    CT_NODE_SOFTMAX,                   /* softmax, log_softmax: ints {dim, log}; saved: the output */
+    CT_NODE_NN_ONCE,                   /* a fused backward's result: differentiating it again is not implemented */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */
