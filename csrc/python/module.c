@@ -124,13 +124,15 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__C(void) {
     extern PyMethodDef ct_dlpack_functions[];
+    extern PyMethodDef ct_nn_norm_functions[];
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     /* module functions: later tables do not override earlier names */
     PyMethodDef *tables[] = {ct_math_functions, ct_reduce_functions, ct_shape_functions, ct_shape_ops_functions,
                              ct_index_functions, ct_create_functions,
                              ct_dlpack_functions, ct_autograd_functions, ct_autograd_hook_functions,
-                             ct_random_functions, config_functions};
+                             ct_random_functions, config_functions,
+                             ct_nn_norm_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
         for (PyMethodDef *d = tables[i]; d->ml_name; d++) {
