@@ -195,9 +195,9 @@ static void FN(softmax_row)(T *o, const T *x, int64_t D, bool lg) {
     if (lg) {
 #pragma omp simd reduction(+ : sum)
         for (int64_t d = 0; d < D; d++) sum += NN_EXP(x[d] - mx);
-        const T lse = mx + (T)log((double)sum);
+        const T ls = (T)log((double)sum);
 #pragma omp simd
-        for (int64_t d = 0; d < D; d++) o[d] = x[d] - lse;
+        for (int64_t d = 0; d < D; d++) o[d] = x[d] - mx - ls;
         return;
     }
 #pragma omp simd reduction(+ : sum)
@@ -229,13 +229,13 @@ static void FN(softmax_cols)(T *o, const T *x, int64_t D, int64_t inner, int64_t
             if (!lg) od[i] = e;
         }
     }
-    for (int64_t i = 0; i < w; i++) sum[i] = lg ? mx[i] + (T)log((double)sum[i]) : (T)1 / sum[i];
+    for (int64_t i = 0; i < w; i++) sum[i] = lg ? (T)log((double)sum[i]) : (T)1 / sum[i];
     for (int64_t d = 0; d < D; d++) {
         const T *xd = x + d * inner;
         T *od = o + d * inner;
         if (lg) {
 #pragma omp simd
-            for (int64_t i = 0; i < w; i++) od[i] = xd[i] - sum[i];
+            for (int64_t i = 0; i < w; i++) od[i] = xd[i] - mx[i] - sum[i];
         } else {
 #pragma omp simd
             for (int64_t i = 0; i < w; i++) od[i] *= sum[i];

@@ -209,7 +209,7 @@ static int check_same_shape(const char *what, const ct_tensor *p, int n, const i
 
 ct_tensor *ct_layer_norm(ct_tensor *x, int nshape, const int64_t *shape, ct_tensor *weight, ct_tensor *bias,
                          double eps) {
-    char a[256], b[256];
+    char a[256], b[256], c[256];
     if (nshape < 1)
         return ct_error_null(CT_ERR_RUNTIME, "Expected normalized_shape to be at least 1-dimensional, i.e., containing "
                              "at least one element, but got normalized_shape = []");
@@ -220,7 +220,7 @@ ct_tensor *ct_layer_norm(ct_tensor *x, int nshape, const int64_t *shape, ct_tens
     if (!fits)
         return ct_error_null(CT_ERR_RUNTIME, "Given normalized_shape=%s, expected input with shape [*, %s, but got "
                              "input of size%s", ct_shape_str(nshape, shape, a, 256),
-                             ct_shape_str(nshape, shape, b, 256) + 1, ct_shape_str(x->ndim, x->sizes, b, 256));
+                             ct_shape_str(nshape, shape, b, 256) + 1, ct_shape_str(x->ndim, x->sizes, c, 256));
     int64_t M = 1, N = 1;
     for (int d = 0; d < x->ndim; d++) *(d < x->ndim - nshape ? &M : &N) *= x->sizes[d];
     norm_layout L = {1, M, N, 1, 0, 1, N, "LayerNormKernelImpl", "NativeLayerNormBackward0"};
@@ -343,6 +343,9 @@ ct_tensor *ct_prelu(ct_tensor *x, ct_tensor *weight) {
     if (weight->ndim > 1)
         return ct_error_null(CT_ERR_RUNTIME, "prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = %d",
                              weight->ndim);
+    if (x->dtype != weight->dtype)
+        return ct_error_null(CT_ERR_RUNTIME, "prelu: Type promoting not supported. Got %s and %s",
+                             ct_dtype_infos[x->dtype].legacy, ct_dtype_infos[weight->dtype].legacy);
     int64_t channels = x->ndim >= 2 ? x->sizes[1] : 1, n = ct_numel(weight), shape[CT_MAX_DIMS];
     if (n != 1 && n != channels)
         return ct_error_null(CT_ERR_RUNTIME, "Mismatch of parameter numbers and input channel size. Found parameter "

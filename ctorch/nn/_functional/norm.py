@@ -64,11 +64,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 # ---- activations ----
 
 def relu(input, inplace=False):
-    return torch.relu_(input) if inplace else torch.relu(input)
+    return input.relu_() if inplace else torch.relu(input)
 
 
 def relu_(input):
-    return torch.relu_(input)
+    return input.relu_()
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
