@@ -533,3 +533,111 @@ def test_integer_inputs_that_pytorch_accepts():
     assert F.relu6(x).tolist() == [[0, 0, 6]] and F.relu6(x).dtype == torch.int64
     assert F.hardtanh(x, -2, 2).tolist() == [[-2, 0, 2]]
     assert F.softsign(x).dtype == torch.float32
+
+
+# ---- modules ----
+
+MODULES = [
+    "BatchNorm1d(3)", "BatchNorm1d(3, momentum=None)", "BatchNorm2d(4, affine=False, track_running_stats=False)",
+    "BatchNorm2d(3, eps=1e-3, bias=False)", "InstanceNorm1d(3)",
+    "InstanceNorm2d(3, affine=True, track_running_stats=True)", "LayerNorm([3, 4], elementwise_affine=False)",
+    "LayerNorm(5, bias=False)", "LayerNorm(6)", "GroupNorm(2, 4)", "GroupNorm(3, 6, affine=False)",
+    "ReLU()", "ReLU(inplace=True)", "ReLU6(True)", "LeakyReLU(0.2, True)", "LeakyReLU()", "ELU(2.0)",
+    "SELU(True)", "CELU(0.5, True)", "GELU('tanh')", "GELU()", "SiLU(True)", "Mish()", "Hardswish(True)",
+    "Hardsigmoid()", "Hardtanh(-2, 3, True)", "Hardtanh()", "Softplus(2, 10)", "Softsign()", "Tanhshrink()",
+    "LogSigmoid()", "Sigmoid()", "Tanh()", "PReLU(3)", "PReLU(init=0.1)", "GLU()", "GLU(0)", "Softmax(1)",
+    "Softmin()", "LogSoftmax(dim=-1)", "Dropout(0.3, True)", "Dropout()", "Dropout1d(0.1)", "Dropout2d()",
+    "Dropout3d(0.2)", "AlphaDropout(0.2)", "FeatureAlphaDropout()",
+]
+
+
+def module_summary(lib, spec):
+    m = eval(f"lib.nn.{spec}", {"lib": lib})
+    return repr(m), [(k, tuple(v.shape), str(v.dtype).replace("torch.", ""), to_numpy(v).tolist())
+                     for k, v in m.state_dict().items()]
+
+
+@pytest.mark.parametrize("spec", MODULES)
+def test_module_repr_and_state(spec):
+    r, state = module_summary(torch, spec)
+    name = spec.split("(")[0]
+    assert r.startswith(name + "(")
+    for key, shape, dtype, values in state:
+        if key == "weight" and name.startswith("PReLU"):
+            assert set(np.ravel(values)) == {np.float32(0.1) if "0.1" in spec else 0.25}
+        elif key in ("weight", "running_var"):
+            assert np.all(np.asarray(values) == 1)
+        elif key == "num_batches_tracked":
+            assert (shape, dtype, values) == ((), "int64", 0)
+        else:
+            assert np.all(np.asarray(values) == 0)
+
+
+@parity
+@pytest.mark.parametrize("spec", MODULES)
+def test_parity_module_repr_and_state(spec):
+    assert module_summary(torch, spec) == module_summary(real_torch, spec)
+
+
+@parity
+@pytest.mark.parametrize("spec,shape", [("BatchNorm1d(3)", (5, 3)), ("BatchNorm1d(3, momentum=None)", (4, 3, 2)),
+                                        ("BatchNorm2d(3, track_running_stats=False)", (2, 3, 2, 2)),
+                                        ("InstanceNorm1d(3, track_running_stats=True)", (2, 3, 5)),
+                                        ("InstanceNorm2d(3)", (3, 4, 5)), ("GroupNorm(3, 6)", (2, 6, 3)),
+                                        ("LayerNorm(4)", (2, 3, 4)), ("PReLU(3)", (2, 3, 4))])
+def test_parity_module_train_eval(spec, shape):
+    """Three training steps then one in eval mode: outputs, buffers and gradients match PyTorch's."""
+    results = []
+    for lib in (torch, real_torch):
+        m = eval(f"lib.nn.{spec}", {"lib": lib})
+        outs = []
+        for step in range(4):
+            if step == 3:
+                m.eval()
+            x = lib.tensor(rand(shape, f"mod{step}"), dtype=lib.float32)
+            y = m(x)
+            if y.requires_grad:
+                (y * lib.tensor(rand(shape, "gmod"), dtype=lib.float32)).sum().backward()
+            outs.append(to_numpy(y.detach()))
+        outs += [to_numpy(v) for v in m.state_dict().values()]
+        outs += [to_numpy(p.grad) for p in m.parameters()]
+        results.append(outs)
+    assert len(results[0]) == len(results[1])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_module_modes():
+    bn = torch.nn.BatchNorm1d(2, momentum=None)
+    xs = [rand((5, 2), f"cma{i}") for i in range(3)]
+    for x in xs:
+        bn(torch.tensor(x, dtype=torch.float32))
+    assert int(bn.num_batches_tracked) == 3
+    # momentum None: the plain average of the batch statistics seen
+    assert_close(bn.running_mean, np.mean([x.mean(0) for x in xs], 0).astype(np.float32), rtol=1e-5, atol=1e-6)
+    assert_close(bn.running_var, np.mean([x.var(0, ddof=1) for x in xs], 0).astype(np.float32), rtol=1e-5, atol=1e-6)
+    bn.eval()
+    x = rand((3, 2), "cma_eval")
+    expected = (x - to_numpy(bn.running_mean)) / np.sqrt(to_numpy(bn.running_var) + 1e-5)
+    assert_close(bn(torch.tensor(x, dtype=torch.float32)).detach(), expected.astype(np.float32), rtol=1e-5, atol=1e-5)
+    assert int(bn.num_batches_tracked) == 3
+    free = torch.nn.BatchNorm1d(2, track_running_stats=False).eval()   # no buffers: batch statistics in eval too
+    assert_close(free(torch.tensor(x, dtype=torch.float32)).detach(),
+                 np_batch_norm(x, np.ones(2), np.zeros(2)).astype(np.float32), rtol=1e-5, atol=1e-5)
+    sd = torch.nn.BatchNorm1d(2).state_dict()
+    del sd["num_batches_tracked"]
+    sd._metadata[""]["version"] = 1   # an old checkpoint: loads strictly, with num_batches_tracked 0
+    torch.nn.BatchNorm1d(2).load_state_dict(sd)
+
+
+@pytest.mark.parametrize("expr,exc,msg", [
+    ("torch.nn.BatchNorm2d(3)(torch.randn(2, 3))", ValueError, r"expected 4D input \(got 2D input\)"),
+    ("torch.nn.BatchNorm1d(3)(torch.randn(2, 3, 4, 5))", ValueError, r"expected 2D or 3D input \(got 4D input\)"),
+    ("torch.nn.InstanceNorm2d(3, affine=True)(torch.randn(2, 4, 5, 5))", ValueError,
+     r"expected input's size at dim=1 to match num_features \(3\), but got: 4."),
+    ("torch.nn.GroupNorm(4, 6)", ValueError, r"num_channels \(6\) must be divisible by num_groups \(4\)"),
+    ("torch.nn.Dropout(1.5)", ValueError, "dropout probability has to be between 0 and 1, but got 1.5"),
+])
+def test_module_bad_inputs(expr, exc, msg):
+    with pytest.raises(exc, match=msg):
+        eval(expr, {"torch": torch})
