@@ -32,7 +32,11 @@ int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
 CT_DECLARE_ISA(ct_cpu_activation)                     /* nn_norm.c: activations, norms, softmax */
-CT_DECLARE_ISA(ct_cpu_norm)
+CT_DECLARE_ISA(ct_cpu_norm)                           /* (and _avx512 forms, nn_norm_avx512.c) */
 CT_DECLARE_ISA(ct_cpu_softmax)
+int ct_cpu_activation_avx512(const ct_kernel_args *args);
+int ct_cpu_norm_avx512(const ct_kernel_args *args);
+int ct_cpu_softmax_avx512(const ct_kernel_args *args);
+bool ct_cpu_has_avx512(void);
 
 #endif
