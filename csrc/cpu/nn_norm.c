@@ -177,7 +177,8 @@ static void store_at(ct_tensor *t, int64_t i, double v) {
     ct_store_scalar(ct_data(t) + i * t->strides[0] * ct_itemsize(t->dtype), t->dtype, ct_scalar_f(v));
 }
 
-#define NN_COLS 64   /* columns per work item of a softmax over a non-innermost dim */
+#define NN_COLS 64     /* columns per work item of a softmax over a non-innermost dim */
+#define NN_BLOCK 256   /* elements summed in the element type before a double sum */
 
 #define T float
 #define SUF f32

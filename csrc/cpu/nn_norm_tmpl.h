@@ -9,22 +9,34 @@
 #define NN_CAT(a, b) NN_CAT_(a, b)
 #define FN(name) NN_CAT(name, SUF)
 
-/* mean and biased variance of row c (two passes: exact for rows of equal values) */
+/* *s1 += sum of (p[i] - c), *s2 += sum of (p[i] - c)^2: in T within blocks of NN_BLOCK (vectorized,
+ * T's lanes), in double across blocks */
+static void FN(block_sums)(const T *p, int64_t n, T c, double *s1, double *s2) {
+    for (int64_t i0 = 0; i0 < n; i0 += NN_BLOCK) {
+        int64_t len = n - i0 < NN_BLOCK ? n - i0 : NN_BLOCK;
+        const T *q = p + i0;
+        T a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+        for (int64_t i = 0; i < len; i++) {
+            T d = q[i] - c;
+            a += d;
+            b += d * d;
+        }
+        *s1 += a;
+        *s2 += b;
+    }
+}
+
+/* mean and biased variance of row c: a first pass for the mean, a second for the squares around it
+ * (with the sum of deviations correcting the mean's rounding) */
 static void FN(row_stats)(const T *x, const norm_shape *s, int64_t c, double *mean, double *var) {
-    double sum = 0, sq = 0, n = (double)(s->A * s->B);
-    for (int64_t a = 0; a < s->A; a++) {
-        const T *p = x + (a * s->C + c) * s->B;
-#pragma omp simd reduction(+ : sum)
-        for (int64_t b = 0; b < s->B; b++) sum += p[b];
-    }
-    double m = sum / n;
-    for (int64_t a = 0; a < s->A; a++) {
-        const T *p = x + (a * s->C + c) * s->B;
-#pragma omp simd reduction(+ : sq)
-        for (int64_t b = 0; b < s->B; b++) sq += (p[b] - m) * (p[b] - m);
-    }
-    *mean = m;
-    *var = sq / n;
+    double n = (double)(s->A * s->B), sum = 0, unused = 0, dev = 0, sq = 0;
+    for (int64_t a = 0; a < s->A; a++) FN(block_sums)(x + (a * s->C + c) * s->B, s->B, 0, &sum, &unused);
+    T m = (T)(sum / n);
+    for (int64_t a = 0; a < s->A; a++) FN(block_sums)(x + (a * s->C + c) * s->B, s->B, m, &dev, &sq);
+    *mean = m + dev / n;
+    *var = sq / n - (dev / n) * (dev / n);
+    if (*var < 0) *var = 0;
 }
 
 /* y = (x - mean) * rstd * w[k] + bias[k] over one run of row c */
