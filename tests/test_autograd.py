@@ -296,6 +296,16 @@ case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([[True, False,
      In((2, 3), layout="t"), In((2, 4)))
 case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([False, True, True]), s), In((2, 1)), In((5,)))
 
+# sorting: the gradient goes back to the positions the indices name
+case("sort", lambda x: torch.sort(x, dim=1, descending=True).values, In((3, 4), layout="t"))
+case("sort", lambda x: x.sort(dim=0, stable=True)[0], In((4, 3), layout="s"))
+case("msort", torch.msort, In((4, 3), layout="t"))
+case("topk", lambda x: x.topk(2, dim=1).values, In((3, 5), layout="t"))
+case("topk", lambda x: torch.topk(x, 3, dim=0, largest=False, sorted=False)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
+case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
+
 # nn normalization family, through torch.nn.functional (looked up at call time)
 def _nnf(name):
     return lambda *args, **kwargs: getattr(torch.nn.functional, name)(*args, **kwargs)

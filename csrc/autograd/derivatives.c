@@ -631,6 +631,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
         "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
+        "sort", "msort", "topk", "kthvalue",
         "batch_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "prelu", "glu", "leaky_relu", "elu", "selu",
         "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "logsigmoid", NULL};
     int n = 0;

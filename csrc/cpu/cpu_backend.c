@@ -81,6 +81,12 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_poisson] = ct_cpu_poisson;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
+    k[CT_OP_linalg_qr] = ct_cpu_linalg_qr;
+    k[CT_OP_sort] = ct_cpu_sort;
+    k[CT_OP_topk] = ct_cpu_topk;
+    k[CT_OP_kthvalue] = ct_cpu_kthvalue;
+    k[CT_OP_unique_runs] = ct_cpu_unique_runs;
+    k[CT_OP_unique_dim] = ct_cpu_unique_dim;
     bool avx512 = ct_cpu_has_avx512();
     k[CT_OP_activation] = k[CT_OP_activation_backward] = avx512 ? ct_cpu_activation_avx512
                                                          : avx2 ? ct_cpu_activation_avx2 : ct_cpu_activation;

@@ -31,6 +31,13 @@ int ct_cpu_poisson(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
+int ct_cpu_sort(const ct_kernel_args *args);          /* sort.c */
+int ct_cpu_topk(const ct_kernel_args *args);
+int ct_cpu_kthvalue(const ct_kernel_args *args);
+int ct_cpu_unique_runs(const ct_kernel_args *args);
+int ct_cpu_unique_dim(const ct_kernel_args *args);
+
+int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
 CT_DECLARE_ISA(ct_cpu_activation)                     /* nn_norm.c: activations, norms, softmax */
 CT_DECLARE_ISA(ct_cpu_norm)                           /* (and _avx512 forms, nn_norm_avx512.c) */
 CT_DECLARE_ISA(ct_cpu_softmax)

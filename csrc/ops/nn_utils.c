@@ -1,6 +1,7 @@
 /* nn.utils over a list of tensors in one call: clip_grad_norm_ and
  * clip_grad_value_ (the per-tensor loop runs here, not in Python). */
 #include <math.h>
+#include <stdio.h>
 
 #include "ctorch/ct_autograd.h"
 #include "ctorch/ct_ops.h"
@@ -25,9 +26,11 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
     ct_tensor *total = total_norm(n, grads, norm_type), *coef = NULL;
     double value = total ? ct_load_scalar(ct_data(total), total->dtype).d : 0;
     if (total && error_if_nonfinite && !isfinite(value)) {
-        ct_error(CT_ERR_RUNTIME, "The total norm of order %g for gradients from `parameters` is non-finite, so it "
+        char order[32];   /* as Python prints the float: 2.0, inf */
+        snprintf(order, sizeof order, isfinite(norm_type) && norm_type == floor(norm_type) ? "%.1f" : "%g", norm_type);
+        ct_error(CT_ERR_RUNTIME, "The total norm of order %s for gradients from `parameters` is non-finite, so it "
                  "cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
-                 "set `error_if_nonfinite=False`", norm_type);
+                 "set `error_if_nonfinite=False`", order);
     } else if (total) {   /* coef = min(max_norm / (total + 1e-6), 1), each grad scaled by it in place */
         ct_scalar one = ct_scalar_f(1.0);
         ct_tensor *mx = ct_scalar_tensor(ct_scalar_f(max_norm), total->dtype, true);

@@ -65,7 +65,9 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Normal(mean, std) truncated to [a, b], by inverting the normal CDF of a uniform draw."""
+    """Normal(mean, std) truncated to [a, b] by rejection, with PyTorch 2.13's draws (so the same seed gives
+    the same values): when [a, b] holds more than 30% of the mass, rejected values are redrawn from the
+    normal; otherwise uniform proposals on [a, b] are accepted by the normal's density."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
@@ -73,12 +75,35 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
     with no_grad():
-        lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()   # the bounds in tensor's dtype
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < lo) | (result > hi)
+                if not outside.any():
+                    break
+                result = _C.where(outside, _C.empty_like(result).normal_(mean, std, generator=generator), result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def rejected(candidates, accept_buf):
+            # log u > log pdf(candidate) - log pdf(mode): reject
+            log_pdf = candidates.sub(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            return accept_buf.uniform_(generator=generator).log_().gt(log_pdf)
+
+        accept_buf = _C.empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        pending = rejected(tensor, accept_buf)
+        result = tensor
+        candidates = _C.empty_like(tensor)
+        while pending.any():
+            candidates.uniform_(a, b, generator=generator)
+            result = _C.where(pending, candidates, result)
+            pending = _C.where(pending, rejected(candidates, accept_buf), pending)
+        if result is not tensor:
+            tensor.copy_(result)
         return tensor
 
 

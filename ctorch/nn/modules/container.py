@@ -203,13 +203,15 @@ class ModuleList(Module):
         return self
 
 
-def _update_pairs(container, values, what):
-    """ModuleDict/ParameterDict.update from a mapping or an iterable of (key, value) pairs."""
+def _update_pairs(container, values, what, sort_plain_dicts=False):
+    """ModuleDict/ParameterDict.update from a mapping or an iterable of (key, value) pairs
+    (ParameterDict takes a plain dict's items in sorted key order, as PyTorch does)."""
     if not isinstance(values, Iterable):
         raise TypeError(f"{what}.update should be called with an iterable of key/value pairs, but got "
                         + type(values).__name__)
     if isinstance(values, Mapping):
-        for key, value in values.items():
+        plain = sort_plain_dicts and not isinstance(values, (OrderedDict, ParameterDict))
+        for key, value in sorted(values.items()) if plain else values.items():
             container[key] = value
         return
     for j, m in enumerate(values):
@@ -395,7 +397,7 @@ class ParameterDict(Module):
         return (self[k] for k in self._keys)
 
     def update(self, parameters):
-        _update_pairs(self, parameters, "Parameters")
+        _update_pairs(self, parameters, "Parameters", sort_plain_dicts=True)
 
     def extra_repr(self):
         return "\n".join(_param_line(k, p) for k, p in self.items())
