@@ -179,6 +179,7 @@ static void store_at(ct_tensor *t, int64_t i, double v) {
 
 #define NN_COLS 64     /* columns per work item of a softmax over a non-innermost dim */
 #define NN_BLOCK 256   /* elements summed in the element type before a double sum */
+#define NN_FLUSH 32    /* rows of parameter gradients summed in the element type before a double sum */
 
 #define T float
 #define SUF f32

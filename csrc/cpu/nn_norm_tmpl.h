@@ -88,28 +88,36 @@ static void FN(norm_forward)(const ct_kernel_args *args, const norm_shape *s) {
     }
 }
 
-/* sums over row c: *sgw = sum g w[k], *sgwx = sum g w[k] (x - mean); with lw/lb, also
- * lw[k] += sum g (x - mean) rstd and lb[k] += sum g */
+/* sums over row c: *sgw = sum g w[k], *sgwx = sum g w[k] (x - mean); with lw/lb, also the parameters'
+ * gradients lw[k] += sum g (x - mean) rstd and lb[k] += sum g. A parameter per element (S == 1, layer
+ * norm) sums in T: the row's sums by blocks, the parameters' into pw/pb, which the caller flushes into
+ * lw/lb every NN_FLUSH rows. */
 static void FN(row_grad_sums)(const T *g, const T *x, const T *w, const norm_shape *s, int64_t c, double m, double r,
-                              double *sgw, double *sgwx, double *lw, double *lb) {
+                              double *sgw, double *sgwx, double *lw, double *lb, T *pw, T *pb) {
     int64_t kb = (c % s->G) * s->KS;
     double a1 = 0, a2 = 0;
     for (int64_t a = 0; a < s->A; a++) {
         const T *gp = g + (a * s->C + c) * s->B, *xp = x + (a * s->C + c) * s->B;
         if (s->S == 1) {
-            const T *wk = w + kb;
-#pragma omp simd reduction(+ : a1, a2)
-            for (int64_t b = 0; b < s->B; b++) {
-                double gv = gp[b], xv = xp[b] - m;
-                a1 += gv * wk[b];
-                a2 += gv * wk[b] * xv;
+            const T *wk = w + kb, tm = (T)m, tr = (T)r;
+            for (int64_t b0 = 0; b0 < s->B; b0 += NN_BLOCK) {
+                int64_t end = s->B - b0 < NN_BLOCK ? s->B : b0 + NN_BLOCK;
+                T b1 = 0, b2 = 0;
+#pragma omp simd reduction(+ : b1, b2)
+                for (int64_t b = b0; b < end; b++) {
+                    T gw = gp[b] * wk[b];
+                    b1 += gw;
+                    b2 += gw * (xp[b] - tm);
+                }
+                a1 += b1;
+                a2 += b2;
             }
-            if (lw) {
-                double *lwk = lw + kb, *lbk = lb + kb;
+            if (pw) {
+                T *pwk = pw + kb, *pbk = pb + kb;
 #pragma omp simd
                 for (int64_t b = 0; b < s->B; b++) {
-                    lwk[b] += gp[b] * (xp[b] - m) * r;
-                    lbk[b] += gp[b];
+                    pwk[b] += gp[b] * (xp[b] - tm) * tr;
+                    pbk[b] += gp[b];
                 }
             }
             continue;
@@ -160,29 +168,48 @@ static void FN(row_grad_input)(T *gx, const T *g, const T *x, const T *w, const 
     }
 }
 
+/* pw/pb (K each) added into lw/lb and cleared */
+static void FN(flush_partials)(T *pw, T *pb, double *lw, double *lb, int64_t K) {
+    for (int64_t k = 0; k < K; k++) {
+        lw[k] += pw[k];
+        lb[k] += pb[k];
+        pw[k] = pb[k] = 0;
+    }
+}
+
 /* tensors {gx, gw, gb, g, x, weight, mean, invstd}; gx, gw, gb may be NULL. Each thread sums
- * the parameters' gradients of its rows apart (acc: 2 K doubles per thread), then they add up. */
+ * the parameters' gradients of its rows apart (acc: 2 K doubles per thread, part: 2 K T's per
+ * thread for the S == 1 partials), then they add up. */
 static int FN(norm_backward)(const ct_kernel_args *args, const norm_shape *s) {
     ct_tensor *const *t = args->tensors;
     T *gx = t[0] ? (T *)ct_data(t[0]) : NULL, *gw = t[1] ? (T *)ct_data(t[1]) : NULL;
     T *gb = t[2] ? (T *)ct_data(t[2]) : NULL;
     const T *g = (const T *)ct_data(t[3]), *x = (const T *)ct_data(t[4]), *w = (const T *)ct_data(t[5]);
     const T *mean = (const T *)ct_data(t[6]), *invstd = (const T *)ct_data(t[7]);
-    bool stats = args->ints[6] & CT_NORM_BATCH_STATS, params = gw || gb;
+    bool stats = args->ints[6] & CT_NORM_BATCH_STATS, params = gw || gb, partials = params && s->S == 1;
     int64_t K = ct_numel(t[5]);
     double n = (double)(s->A * s->B);
     int nt = threads_for(s->A * s->B * s->C);
     double *acc = params ? calloc((size_t)(nt * 2 * K), sizeof(double)) : NULL;
-    if (params && !acc) return ct_error(CT_ERR_NOMEM, "norm backward: out of memory");
+    T *part = partials ? calloc((size_t)(nt * 2 * K), sizeof(T)) : NULL;
+    if ((params && !acc) || (partials && !part)) {
+        free(acc);
+        return ct_error(CT_ERR_NOMEM, "norm backward: out of memory");
+    }
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        double *lw = acc ? acc + 2 * K * thread_id() : NULL, *lb = lw ? lw + K : NULL;
+        int id = thread_id();
+        double *lw = acc ? acc + 2 * K * id : NULL, *lb = lw ? lw + K : NULL;
+        T *pw = part ? part + 2 * K * id : NULL, *pb = pw ? pw + K : NULL;
+        int64_t rows = 0;
 #pragma omp for schedule(static)
         for (int64_t c = 0; c < s->C; c++) {
             double m = mean[c], r = invstd[c], sgw = 0, sgwx = 0;
-            if (params || stats) FN(row_grad_sums)(g, x, w, s, c, m, r, &sgw, &sgwx, lw, lb);
+            if (params || stats) FN(row_grad_sums)(g, x, w, s, c, m, r, &sgw, &sgwx, lw, lb, pw, pb);
             if (gx) FN(row_grad_input)(gx, g, x, w, s, c, m, r, sgw / n, sgwx / n, stats);
+            if (pw && ++rows % NN_FLUSH == 0) FN(flush_partials)(pw, pb, lw, lb, K);
         }
+        if (pw) FN(flush_partials)(pw, pb, lw, lb, K);
     }
     for (int64_t k = 0; params && k < K; k++) {
         double sw = 0, sb = 0;
@@ -194,6 +221,7 @@ static int FN(norm_backward)(const ct_kernel_args *args, const norm_shape *s) {
         if (gb) gb[k] = (T)sb;
     }
     free(acc);
+    free(part);
     return 0;
 }
 
