@@ -238,6 +238,18 @@ def test_batch_norm_empty_and_large():
                  np.zeros(16)), rtol=1e-10, atol=1e-10)
 
 
+def test_norms_of_values_far_from_zero():
+    """float32 values 1000 + 0.01 noise: a one-pass variance would lose them all (PyTorch's error: ~5e-3)."""
+    a = (rand((16, 4, 50, 50), "offset") * 0.01 + 1000).astype(np.float32)
+    x = torch.tensor(a)
+    ad = a.astype(np.float64)
+    assert_close(F.batch_norm(x, None, None, training=True), np_batch_norm(ad, np.ones(4), np.zeros(4)).astype(
+        np.float32), rtol=0, atol=2e-2)
+    assert_close(F.layer_norm(x, (50, 50)), np_norm(ad, (2, 3), 1e-5).astype(np.float32), rtol=0, atol=2e-2)
+    assert_close(F.group_norm(x, 2), np_group_norm(ad, 2, np.ones(4), np.zeros(4)).astype(np.float32), rtol=0,
+                 atol=2e-2)
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("layout", "cts")
 @pytest.mark.parametrize("nshape", [1, 2])

@@ -39,22 +39,24 @@ static void FN(row_stats)(const T *x, const norm_shape *s, int64_t c, double *me
     if (*var < 0) *var = 0;
 }
 
-/* y = (x - mean) * rstd * w[k] + bias[k] over one run of row c */
+/* y = (x - mean) * rstd * w[k] + bias[k] over one run of row c; the mean subtracted as two T's (high and
+ * low parts), so that a large mean leaves the deviations exact */
 static void FN(run_apply)(T *y, const T *x, const norm_shape *s, int64_t c, double mean, double rstd, const T *w,
                           const T *bias) {
     int64_t kb = (c % s->G) * s->KS;
+    const T mh = (T)mean, ml = (T)(mean - mh);
     if (s->S == 1) {   /* a parameter per element (layer norm) */
-        const T m = (T)mean, r = (T)rstd, *wk = w + kb, *bk = bias + kb;
+        const T r = (T)rstd, *wk = w + kb, *bk = bias + kb;
 #pragma omp simd
-        for (int64_t b = 0; b < s->B; b++) y[b] = (x[b] - m) * r * wk[b] + bk[b];
+        for (int64_t b = 0; b < s->B; b++) y[b] = (x[b] - mh - ml) * r * wk[b] + bk[b];
         return;
     }
     for (int64_t j = 0; j < s->B / s->S; j++) {
-        const T sc = (T)(rstd * w[kb + j]), sh = (T)(bias[kb + j] - mean * rstd * w[kb + j]);
+        const T sc = (T)(rstd * w[kb + j]), sh = bias[kb + j];
         const T *xs = x + j * s->S;
         T *ys = y + j * s->S;
 #pragma omp simd
-        for (int64_t i = 0; i < s->S; i++) ys[i] = xs[i] * sc + sh;
+        for (int64_t i = 0; i < s->S; i++) ys[i] = (xs[i] - mh - ml) * sc + sh;
     }
 }
 
@@ -99,7 +101,7 @@ static void FN(row_grad_sums)(const T *g, const T *x, const T *w, const norm_sha
     for (int64_t a = 0; a < s->A; a++) {
         const T *gp = g + (a * s->C + c) * s->B, *xp = x + (a * s->C + c) * s->B;
         if (s->S == 1) {
-            const T *wk = w + kb, tm = (T)m, tr = (T)r;
+            const T *wk = w + kb, mh = (T)m, ml = (T)(m - mh), tr = (T)r;
             for (int64_t b0 = 0; b0 < s->B; b0 += NN_BLOCK) {
                 int64_t end = s->B - b0 < NN_BLOCK ? s->B : b0 + NN_BLOCK;
                 T b1 = 0, b2 = 0;
@@ -107,7 +109,7 @@ static void FN(row_grad_sums)(const T *g, const T *x, const T *w, const norm_sha
                 for (int64_t b = b0; b < end; b++) {
                     T gw = gp[b] * wk[b];
                     b1 += gw;
-                    b2 += gw * (xp[b] - tm);
+                    b2 += gw * (xp[b] - mh - ml);
                 }
                 a1 += b1;
                 a2 += b2;
@@ -116,7 +118,7 @@ static void FN(row_grad_sums)(const T *g, const T *x, const T *w, const norm_sha
                 T *pwk = pw + kb, *pbk = pb + kb;
 #pragma omp simd
                 for (int64_t b = 0; b < s->B; b++) {
-                    pwk[b] += gp[b] * (xp[b] - tm) * tr;
+                    pwk[b] += gp[b] * (xp[b] - mh - ml) * tr;
                     pbk[b] += gp[b];
                 }
             }
@@ -143,27 +145,28 @@ static void FN(row_grad_sums)(const T *g, const T *x, const T *w, const norm_sha
     *sgwx = a2;
 }
 
-/* gx over row c: g w rstd, less (with batch statistics) the parts through mean and variance */
+/* gx over row c: g w rstd, less (with batch statistics) the parts through mean and variance:
+ * gx = g w r - (x - mean) r^3 m2 - r m1, the mean subtracted as two T's as in run_apply */
 static void FN(row_grad_input)(T *gx, const T *g, const T *x, const T *w, const norm_shape *s, int64_t c, double m,
                                double r, double m1, double m2, bool stats) {
     int64_t kb = (c % s->G) * s->KS;
-    double r3m2 = stats ? r * r * r * m2 : 0, c0 = stats ? r * m1 - m * r3m2 : 0;   /* gx = g w r - x r3m2 - c0 */
+    const T mh = (T)m, ml = (T)(m - mh), ta = stats ? (T)(r * r * r * m2) : 0, tc = stats ? (T)(r * m1) : 0;
     for (int64_t a = 0; a < s->A; a++) {
         int64_t off = (a * s->C + c) * s->B;
         const T *gp = g + off, *xp = x + off;
         T *op = gx + off;
         if (s->S == 1) {
-            const T tr = (T)r, ta = (T)r3m2, tc = (T)c0, *wk = w + kb;
+            const T tr = (T)r, *wk = w + kb;
 #pragma omp simd
-            for (int64_t b = 0; b < s->B; b++) op[b] = gp[b] * wk[b] * tr - xp[b] * ta - tc;
+            for (int64_t b = 0; b < s->B; b++) op[b] = gp[b] * wk[b] * tr - (xp[b] - mh - ml) * ta - tc;
             continue;
         }
         for (int64_t j = 0; j < s->B / s->S; j++) {
-            const T tw = (T)(w[kb + j] * r), ta = (T)r3m2, tc = (T)c0;
+            const T tw = (T)(w[kb + j] * r);
             const T *gs = gp + j * s->S, *xs = xp + j * s->S;
             T *os = op + j * s->S;
 #pragma omp simd
-            for (int64_t i = 0; i < s->S; i++) os[i] = gs[i] * tw - xs[i] * ta - tc;
+            for (int64_t i = 0; i < s->S; i++) os[i] = gs[i] * tw - (xs[i] - mh - ml) * ta - tc;
         }
     }
 }
