@@ -45,6 +45,7 @@ enum {
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
+    CT_NODE_CDIST,                     /* cdist, dist: ints {form (ct_ops.h)}; saved {x1, x2, out}; scalars {p} */
     CT_NODE_ACTIVATION,                /* nn (ops/nn_norm.c): ints {kind}; scalars {s0, s1}; saved: the input */
     CT_NODE_NATIVE_NORM,               /* batch/layer/group norm: ints as the norm kernel's; saved: x, weight,
                                           mean, invstd */
