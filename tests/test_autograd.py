@@ -356,6 +356,30 @@ case("cdist", lambda a, b: torch.cdist(a, b, float("inf")), In((3, 4)), In((2, 4
 case("dist", lambda a, b: torch.dist(a, b, 3), In((3, 4), layout="t"), In((4,)))
 case("dist", lambda a, b: a.dist(b), In((3, 4), layout="s"), In((3, 1)))
 
+# nn normalization family, through torch.nn.functional (looked up at call time)
+def _nnf(name):
+    return lambda *args, **kwargs: getattr(torch.nn.functional, name)(*args, **kwargs)
+
+
+case("batch_norm", lambda x, w, b: _nnf("batch_norm")(x, None, None, w, b, training=True), In((4, 3, 2), layout="t"),
+     In((3,)), In((3,)))
+case("batch_norm", lambda x, w, b: _nnf("batch_norm")(x, torch.zeros(3, dtype=F64), torch.ones(3, dtype=F64), w, b),
+     In((4, 3), layout="s"), In((3,)), In((3,)))
+case("layer_norm", lambda x, w, b: _nnf("layer_norm")(x, (4,), w, b), In((3, 4), layout="t"), In((4,)), In((4,)))
+case("group_norm", lambda x, w, b: _nnf("group_norm")(x, 2, w, b), In((2, 4, 3), layout="s"), In((4,)), In((4,)))
+case("softmax", lambda x: _nnf("softmax")(x, 1), In((3, 4), layout="t"))
+case("log_softmax", lambda x: _nnf("log_softmax")(x, 0), In((3, 4), layout="s"))
+case("prelu", lambda x, w: _nnf("prelu")(x, w), In((2, 3, 4), 0.2, 2, "t", True), In((3,)))
+case("glu", lambda x: _nnf("glu")(x, 1), In((2, 4, 3), layout="t"))
+for _name, _fn in [("leaky_relu", lambda x: _nnf("leaky_relu")(x, 0.2)), ("elu", lambda x: _nnf("elu")(x, 1.3)),
+                   ("selu", _nnf("selu")), ("celu", lambda x: _nnf("celu")(x, 0.6)), ("gelu", _nnf("gelu")),
+                   ("gelu", lambda x: _nnf("gelu")(x, approximate="tanh")), ("silu", _nnf("silu")),
+                   ("mish", _nnf("mish")), ("hardswish", _nnf("hardswish")), ("hardsigmoid", _nnf("hardsigmoid")),
+                   ("hardtanh", lambda x: _nnf("hardtanh")(x, -0.9, 0.9)),
+                   ("softplus", lambda x: _nnf("softplus")(x, 2.0, 1.5)), ("logsigmoid", _nnf("logsigmoid"))]:
+    case(_name, _fn, In((3, 4), 0.2, 0.8, "t", True))
+    case(_name, _fn, In((5,), 1.2, 2.5, "s", True))
+
 CASE_IDS = [c.id for c in CASES]
 
 

@@ -568,6 +568,8 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     }
     case CT_NODE_NLL_LOSS: case CT_NODE_CROSS_ENTROPY_PROB: case CT_NODE_POINTWISE_LOSS: case CT_NODE_EMBEDDING:
     case CT_NODE_PAD: case CT_NODE_UPSAMPLE: return kept(ar, n, gi, ct_nn_loss_backward(n, g, gi));
+    case CT_NODE_ACTIVATION: case CT_NODE_NATIVE_NORM: case CT_NODE_SOFTMAX:
+        return kept(ar, n, gi, ct_nn_norm_backward(n, g, gi));
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -686,7 +688,8 @@ int ct_differentiable_ops(const char **names, int max) {
         "einsum", "tensordot", "cdist", "dist",
         "cross_entropy", "nll_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
         "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss", "embedding", "pad", "interpolate",
-        NULL};
+        "batch_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "prelu", "glu", "leaky_relu", "elu", "selu",
+        "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "logsigmoid", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

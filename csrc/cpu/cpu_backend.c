@@ -102,6 +102,12 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_pad_backward] = ct_cpu_pad_backward;
     k[CT_OP_upsample] = ct_cpu_upsample;
     k[CT_OP_upsample_backward] = ct_cpu_upsample_backward;
+    bool avx512 = ct_cpu_has_avx512();
+    k[CT_OP_activation] = k[CT_OP_activation_backward] = avx512 ? ct_cpu_activation_avx512
+                                                         : avx2 ? ct_cpu_activation_avx2 : ct_cpu_activation;
+    k[CT_OP_norm] = k[CT_OP_norm_backward] = avx512 ? ct_cpu_norm_avx512 : avx2 ? ct_cpu_norm_avx2 : ct_cpu_norm;
+    k[CT_OP_softmax] = k[CT_OP_softmax_backward] = avx512 ? ct_cpu_softmax_avx512
+                                                   : avx2 ? ct_cpu_softmax_avx2 : ct_cpu_softmax;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

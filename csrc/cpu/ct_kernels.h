@@ -53,5 +53,12 @@ int ct_cpu_pad(const ct_kernel_args *args);
 int ct_cpu_pad_backward(const ct_kernel_args *args);
 int ct_cpu_upsample(const ct_kernel_args *args);
 int ct_cpu_upsample_backward(const ct_kernel_args *args);
+CT_DECLARE_ISA(ct_cpu_activation)                     /* nn_norm.c: activations, norms, softmax */
+CT_DECLARE_ISA(ct_cpu_norm)                           /* (and _avx512 forms, nn_norm_avx512.c) */
+CT_DECLARE_ISA(ct_cpu_softmax)
+int ct_cpu_activation_avx512(const ct_kernel_args *args);
+int ct_cpu_norm_avx512(const ct_kernel_args *args);
+int ct_cpu_softmax_avx512(const ct_kernel_args *args);
+bool ct_cpu_has_avx512(void);
 
 #endif

@@ -53,6 +53,11 @@ enum {
     CT_NODE_EMBEDDING,                 /* ints {padding_idx, scale_grad_by_freq}; saved {indices (int64, flat)} */
     CT_NODE_PAD,                       /* ints as the pad kernel's (ct_pad_mode, k, pads) */
     CT_NODE_UPSAMPLE,                  /* ints {mode, align_corners, k, the scales' bits (doubles)} */
+    CT_NODE_ACTIVATION,                /* nn (ops/nn_norm.c): ints {kind}; scalars {s0, s1}; saved: the input */
+    CT_NODE_NATIVE_NORM,               /* batch/layer/group norm: ints as the norm kernel's; saved: x, weight,
+                                          mean, invstd */
+    CT_NODE_SOFTMAX,                   /* softmax, log_softmax: ints {dim, log}; saved: the output */
+    CT_NODE_NN_ONCE,                   /* a fused backward's result: differentiating it again is not implemented */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

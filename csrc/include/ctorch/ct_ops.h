@@ -221,4 +221,35 @@ enum { CT_DIST_DIRECT, CT_DIST_EUCLID, CT_DIST_NORM };
 /* the direct form's gradient for x1 (wrt_x2: for x2), from the output's gradient */
 ct_tensor *ct_cdist_backward(ct_tensor *grad, ct_tensor *x1, ct_tensor *x2, ct_tensor *dist, double p, bool wrt_x2);
 
+/* ---- nn normalization, activations, softmax, dropout (ops/nn_norm.c) ---- */
+typedef enum {
+#define CT_ACT(NAME, kernel, grad_fn, grad_fn_inplace, fwd, bwd) CT_ACT_##NAME,
+#include "../../ops/nn_act.def"
+#undef CT_ACT
+    CT_NUM_ACTS
+} ct_activation;
+const char *ct_activation_kernel_name(ct_activation kind);   /* PyTorch's kernel name, for dtype errors */
+/* kind over x with its parameters (ops/nn_act.def); inplace writes into x */
+ct_tensor *ct_activation_op(ct_activation kind, ct_tensor *x, double s0, double s1, bool inplace);
+/* the norm kernel's mode bits: statistics of the batch (else running_mean/var), update the running ones */
+enum { CT_NORM_BATCH_STATS = 1, CT_NORM_UPDATE_RUNNING = 2 };
+/* batch_norm: weight, bias, running_mean, running_var may be NULL; save_mean/save_invstd (may be NULL)
+ * get the statistics used (float32 for float16/bfloat16 inputs) */
+ct_tensor *ct_batch_norm(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_tensor *running_mean,
+                         ct_tensor *running_var, bool training, double momentum, double eps, ct_tensor **save_mean,
+                         ct_tensor **save_invstd);
+ct_tensor *ct_layer_norm(ct_tensor *x, int nshape, const int64_t *shape, ct_tensor *weight, ct_tensor *bias, double eps);
+ct_tensor *ct_group_norm(ct_tensor *x, int64_t groups, ct_tensor *weight, ct_tensor *bias, double eps);
+ct_tensor *ct_instance_norm(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_tensor *running_mean,
+                            ct_tensor *running_var, bool use_input_stats, double momentum, double eps);
+/* softmax / log_softmax along dim, computed in dtype (CT_UNDEFINED: x's) */
+ct_tensor *ct_softmax(ct_tensor *x, int64_t dim, ct_dtype dtype, bool log);
+ct_tensor *ct_prelu(ct_tensor *x, ct_tensor *weight);
+ct_tensor *ct_glu(ct_tensor *x, int64_t dim);
+/* dropout (feature: whole channels, as dropout1d/2d/3d; alpha: alpha_dropout); x itself when it does nothing */
+ct_tensor *ct_dropout(ct_tensor *x, double p, bool train, bool feature, bool alpha, bool inplace);
+/* the gradients of this family's autograd nodes (autograd/derivatives.c): new references in gi */
+struct ct_node;
+int ct_nn_norm_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+
 #endif

@@ -4,3 +4,4 @@ from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
