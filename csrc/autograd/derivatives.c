@@ -446,6 +446,18 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_gather(g, n->ints[0], n->saved[0]));
         break;
     }
+    case CT_NODE_DIAGONAL: /* g written on the diagonal of zeros */
+        gi[0] = K(ar->fail ? NULL : ct_diagonal_backward(g, in->ndim, in->sizes, n->ints[0], n->ints[1], n->ints[2]));
+        break;
+    case CT_NODE_DIAG_EMBED: gi[0] = K(ar->fail ? NULL : ct_diagonal(g, n->ints[0], n->ints[1], n->ints[2])); break;
+    case CT_NODE_TRACE: { /* g on the main diagonal */
+        int64_t len = in->sizes[0] < in->sizes[1] ? in->sizes[0] : in->sizes[1];
+        ct_tensor *e = K(ar->fail ? NULL : ct_expand(g, 1, &len));
+        gi[0] = K(ar->fail ? NULL : ct_diagonal_backward(e, 2, in->sizes, 0, 0, 1));
+        break;
+    }
+    case CT_NODE_NOT_IMPLEMENTED:
+        return ct_error(CT_ERR_RUNTIME, "derivative for aten::%s is not implemented", ct_op_name((int)n->ints[0]));
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -559,7 +571,8 @@ int ct_differentiable_ops(const char **names, int max) {
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
-        "gather", "index_select", "scatter", "scatter_add", "index_add", NULL};
+        "gather", "index_select", "scatter", "scatter_add", "index_add",
+        "diagonal", "diag", "diag_embed", "trace", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

@@ -81,6 +81,9 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_poisson] = ct_cpu_poisson;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
+    k[CT_OP_searchsorted] = ct_cpu_searchsorted;
+    k[CT_OP_bincount] = ct_cpu_bincount;
+    k[CT_OP_histogram] = ct_cpu_histogram;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

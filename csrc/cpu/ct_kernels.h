@@ -30,6 +30,9 @@ int ct_cpu_multinomial(const ct_kernel_args *args);
 int ct_cpu_poisson(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
+int ct_cpu_searchsorted(const ct_kernel_args *args);    /* counting.c */
+int ct_cpu_bincount(const ct_kernel_args *args);
+int ct_cpu_histogram(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
 
 #endif

@@ -103,6 +103,9 @@ extern PyMethodDef ct_shape_methods[], ct_shape_functions[];
 extern PyMethodDef ct_shape_ops_methods[], ct_shape_ops_functions[];
 extern PyMethodDef ct_index_methods[], ct_index_functions[];
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
+extern PyMethodDef ct_counting_methods[], ct_counting_functions[];   /* counting.c */
+int ct_counting_init(PyObject *module);
+extern PyMethodDef ct_diagonal_methods[], ct_diagonal_functions[];   /* diagonal.c */
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
 extern PyNumberMethods ct_tensor_as_number;

@@ -43,6 +43,10 @@ enum {
     CT_NODE_TRI,                       /* ints: {diagonal, upper} */
     CT_NODE_GATHER,                    /* gather, index_select: ints {dim}; saved: the int64 index */
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
+    CT_NODE_DIAGONAL,                  /* diagonal, diag of a matrix: ints {offset, dim1, dim2} */
+    CT_NODE_DIAG_EMBED,                /* diag_embed, diag of a vector, diagonal's backward: ints {offset, dim1, dim2} */
+    CT_NODE_TRACE,
+    CT_NODE_NOT_IMPLEMENTED,           /* bincount, histogram of inputs that require grad: ints {op}; backward raises */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -136,4 +136,26 @@ ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, c
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx);
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate);
 
+/* ---- counting and bucketing (ops/counting.c) ----
+ * out_dtype: the dtype of an out= tensor to check (CT_UNDEFINED: none). Values may be a
+ * wrapped Python number. */
+ct_tensor *ct_searchsorted(ct_tensor *sorted_sequence, ct_tensor *values, bool out_int32, bool right,
+                           ct_tensor *sorter, ct_dtype out_dtype);
+ct_tensor *ct_bucketize(ct_tensor *values, ct_tensor *boundaries, bool out_int32, bool right, ct_dtype out_dtype);
+ct_tensor *ct_bincount(ct_tensor *input, ct_tensor *weights, int64_t minlength);
+ct_tensor *ct_histc(ct_tensor *input, int64_t bins, double min, double max);
+/* bins equal-width bins over range (NULL: the data's extremes), or the edges bin_tensor */
+int ct_histogram(ct_tensor *input, int64_t bins, ct_tensor *bin_tensor, const double *range, ct_tensor *weight,
+                 bool density, ct_tensor **hist, ct_tensor **bin_edges);
+
+/* ---- diagonals (ops/diagonal.c) ---- */
+ct_tensor *ct_diagonal(ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);   /* a view */
+ct_tensor *ct_diag_embed(ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);
+/* zeros shaped sizes with g on their diagonal (dims wrapped): diagonal's gradient */
+ct_tensor *ct_diagonal_backward(ct_tensor *g, int ndim, const int64_t *sizes, int64_t offset, int64_t dim1,
+                                int64_t dim2);
+ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal);
+ct_tensor *ct_trace(ct_tensor *t);
+int ct_fill_diagonal_(ct_tensor *t, ct_scalar value, bool wrap);
+
 #endif
