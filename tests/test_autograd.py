@@ -288,6 +288,14 @@ case("scatter_add", lambda x, s: x.scatter_add(1, torch.tensor([[0, 0], [3, 1]])
 case("index_add", lambda x, s: x.index_add(0, torch.tensor([2, 0, 2]), s, alpha=2.0), In((3, 4)),
      In((3, 4), layout="t"))
 
+# diagonals: diagonal (a view), diag of a vector and of a matrix, diag_embed, trace
+case("diagonal", lambda x: x.diagonal(1), In((3, 4), layout="t"))
+case("diagonal", lambda x: torch.diagonal(x, -1, 2, 0), In((2, 3, 4), layout="s"))
+case("diag", lambda x: torch.diag(x, -1), In((4,), layout="s"))
+case("diag", lambda x: x.diag(1), In((3, 4), layout="t"))
+case("diag_embed", lambda x: torch.diag_embed(x, 1, 0, 2), In((2, 3), layout="t"))
+case("trace", lambda x: x.trace(), In((3, 4), layout="s"))
+
 CASE_IDS = [c.id for c in CASES]
 
 

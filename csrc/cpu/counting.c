@@ -33,74 +33,71 @@ static int thread_id(void) {
 }
 
 /* ---- searchsorted ----
- * The first position in b[0..n) whose value is >= v (right: > v), halving as
- * PyTorch's lower/upper bound does (start + len / 2), so boundaries holding NaN
- * or out of order give PyTorch's answers too. The update is branch-free; IDX
- * maps a position to the element compared (through the sorter or not). */
-#define CT_SEARCH_BODY(C, IDX)                                    \
-    int64_t lo = 0;                                               \
-    while (n > 0) {                                               \
-        int64_t h = n >> 1;                                       \
-        C mv = b[IDX(lo + h)];                                    \
-        bool go = right ? !(mv > v) : !(mv >= v);                 \
-        lo = go ? lo + h + 1 : lo;                                \
-        n = go ? n - h - 1 : h;                                   \
-    }                                                             \
-    return lo;
-#define CT_DIRECT(i) (i)
-#define CT_SORTED(i) (s[i])
+ * The first position in a row b[0..n) whose value is >= v (right: > v),
+ * halving as PyTorch's lower/upper bound does (start + len / 2), so rows
+ * holding NaN or out of order give PyTorch's answers too. Each step is
+ * branch-free (a mask picks the half), and eight values are searched in
+ * lockstep so their chains of loads overlap. */
+#define CT_STEP(mv, v, right, lo, len)                                              \
+    do {                                                                             \
+        int64_t h_ = (len) >> 1;                                                     \
+        int64_t go_ = -(int64_t)((len) > 0 && ((right) ? !((mv) > (v)) : !((mv) >= (v)))); \
+        (lo) += (h_ + 1) & go_;                                                      \
+        (len) = h_ + (((len) - 2 * h_ - 1) & go_);                                   \
+    } while (0)
+#define CT_LANES 8
 
-/* Searches of four values in lockstep: four independent chains of loads hide
- * each other's latency. Steps past a value's end leave it unchanged. */
-#define CT_DEF_SEARCH(E, T, C, m, _)                                                                   \
-    static int64_t search_##E(const T *b, int64_t n, C v, bool right) { CT_SEARCH_BODY(C, CT_DIRECT) }    \
-    static int64_t search_sorted_##E(const T *b, const int64_t *s, int64_t n, C v, bool right) {       \
-        CT_SEARCH_BODY(C, CT_SORTED)                                                                      \
-    }                                                                                                  \
-    static void search4_##E(const T *b, int64_t n, const T *v, bool right, int64_t *out) {             \
-        int64_t lo[4] = {0, 0, 0, 0}, len[4] = {n, n, n, n};                                           \
-        for (int64_t left = n; left > 0; left >>= 1) {                                                 \
-            for (int k = 0; k < 4; k++) {                                                              \
-                int64_t h = len[k] >> 1, at = lo[k] + h < n ? lo[k] + h : n - 1;                       \
-                C mv = b[at];                                                                          \
-                bool go = len[k] > 0 && (right ? !(mv > v[k]) : !(mv >= v[k]));                        \
-                lo[k] = go ? lo[k] + h + 1 : lo[k];                                                    \
-                len[k] = go ? len[k] - h - 1 : h;                                                      \
-            }                                                                                          \
-        }                                                                                              \
-        for (int k = 0; k < 4; k++) out[k] = lo[k];                                                    \
+#define CT_DEF_SEARCH(E, T, C, m_, _)                                                                       \
+    /* one value; s: the row's sorter (positions into b) or NULL */                                         \
+    static int64_t search_##E(const T *b, const int64_t *s, int64_t n, C v, bool right) {                   \
+        int64_t lo = 0, len = n;                                                                            \
+        while (len > 0) {                                                                                   \
+            int64_t at = lo + (len >> 1);                                                                   \
+            C mv = b[s ? s[at] : at];                                                                       \
+            CT_STEP(mv, v, right, lo, len);                                                                 \
+        }                                                                                                   \
+        return lo;                                                                                          \
+    }                                                                                                       \
+    /* CT_LANES values v[k] in rows b[k]: every lane takes the most steps any needs (a finished lane       \
+     * reads its last element again and stays) */                                                           \
+    static void search_lanes_##E(const T *const *b, int64_t n, const T *v, bool right, int64_t *out) {     \
+        int64_t lo[CT_LANES] = {0}, len[CT_LANES];                                                          \
+        for (int k = 0; k < CT_LANES; k++) len[k] = n;                                                      \
+        for (int64_t steps = n; steps > 0; steps >>= 1)                                                     \
+            for (int k = 0; k < CT_LANES; k++) {                                                            \
+                int64_t at = lo[k] + (len[k] >> 1);                                                         \
+                C mv = b[k][at < n ? at : n - 1];                                                           \
+                CT_STEP(mv, (C)v[k], right, lo[k], len[k]);                                                 \
+            }                                                                                               \
+        for (int k = 0; k < CT_LANES; k++) out[k] = lo[k];                                                  \
+    }                                                                                                       \
+    /* values [rows, k] against boundaries [rows, m] (shared: one row for all), into out (int32/int64) */  \
+    static void searchsorted_##E(const ct_kernel_args *a, int64_t nv, int64_t k, int64_t m, bool shared) {  \
+        const T *bd = (const T *)ct_data(a->tensors[1]), *v = (const T *)ct_data(a->tensors[2]);            \
+        const int64_t *st = a->ntensors > 3 && a->tensors[3] ? (const int64_t *)ct_data(a->tensors[3]) : NULL; \
+        bool right = a->ints[0] != 0, i32 = a->tensors[0]->dtype == CT_INT32;                                 \
+        char *out = ct_data(a->tensors[0]);                                                                  \
+        int64_t nblk = (nv + CT_LANES - 1) / CT_LANES;                                                       \
+        _Pragma("omp parallel for schedule(static) if (nv * 16 >= CT_GRAIN) num_threads(ct_get_num_threads())") \
+        for (int64_t blk = 0; blk < nblk; blk++) {                                                           \
+            int64_t i0 = blk * CT_LANES, cnt = nv - i0 < CT_LANES ? nv - i0 : CT_LANES, r[CT_LANES];          \
+            const T *rows[CT_LANES];                                                                         \
+            for (int64_t j = 0; j < cnt; j++) rows[j] = bd + (shared ? 0 : (i0 + j) / k * m);                \
+            if (cnt == CT_LANES && !st) {                                                                    \
+                search_lanes_##E(rows, m, v + i0, right, r);                                                 \
+            } else {                                                                                         \
+                for (int64_t j = 0; j < cnt; j++)                                                            \
+                    r[j] = search_##E(rows[j], st ? st + (rows[j] - bd) : NULL, m, v[i0 + j], right);        \
+            }                                                                                                \
+            for (int64_t j = 0; j < cnt; j++) {                                                              \
+                if (i32) ((int32_t *)out)[i0 + j] = (int32_t)r[j];                                           \
+                else ((int64_t *)out)[i0 + j] = r[j];                                                        \
+            }                                                                                                \
+        }                                                                                                    \
     }
 CT_DT_INTS_(CT_DEF_SEARCH, 0)
 CT_DEF_SEARCH(FLOAT32, float, float, d, 0)
 CT_DEF_SEARCH(FLOAT64, double, double, d, 0)
-
-/* values [rows, k] against boundaries [rows, m] (or one row for all), results
- * into out (int32 or int64) */
-#define CT_DEF_SEARCH_ALL(E, T, C, m_, _)                                                               \
-    static void searchsorted_##E(const ct_kernel_args *a, int64_t nv, int64_t k, int64_t m, bool shared) { \
-        const T *bd = (const T *)ct_data(a->tensors[1]), *v = (const T *)ct_data(a->tensors[2]);        \
-        const int64_t *st = a->ntensors > 3 && a->tensors[3] ? (const int64_t *)ct_data(a->tensors[3]) : NULL; \
-        bool right = a->ints[0] != 0, i32 = a->tensors[0]->dtype == CT_INT32;                             \
-        char *out = ct_data(a->tensors[0]);                                                              \
-        int64_t nblk = (nv + 3) / 4;                                                                     \
-        _Pragma("omp parallel for schedule(static) if (nv * 16 >= CT_GRAIN) num_threads(ct_get_num_threads())") \
-        for (int64_t blk = 0; blk < nblk; blk++) {                                                       \
-            int64_t i0 = blk * 4, r[4];                                                                  \
-            bool lockstep = shared && !st && i0 + 4 <= nv;                                               \
-            if (lockstep) search4_##E(bd, m, v + i0, right, r);                                          \
-            for (int64_t j = 0; j < 4 && i0 + j < nv; j++) {                                             \
-                int64_t i = i0 + j, row = shared ? 0 : i / k;                                            \
-                if (!lockstep)                                                                           \
-                    r[j] = st ? search_sorted_##E(bd + row * m, st + row * m, m, v[i], right)             \
-                              : search_##E(bd + row * m, m, v[i], right);                                \
-                if (i32) ((int32_t *)out)[i] = (int32_t)r[j];                                            \
-                else ((int64_t *)out)[i] = r[j];                                                         \
-            }                                                                                            \
-        }                                                                                                \
-    }
-CT_DT_INTS_(CT_DEF_SEARCH_ALL, 0)
-CT_DEF_SEARCH_ALL(FLOAT32, float, float, d, 0)
-CT_DEF_SEARCH_ALL(FLOAT64, double, double, d, 0)
 
 /* tensors = {out (int32/int64), boundaries [..., m], values [..., k], sorter or NULL}; ints = {right} */
 int ct_cpu_searchsorted(const ct_kernel_args *args) {
@@ -180,33 +177,47 @@ int ct_cpu_bincount(const ct_kernel_args *args) {
  * operators do); LOCAL: that guess corrected by an upper-bound search among
  * its neighbours; BINARY: an upper-bound search over all edges. The last bin
  * includes its right edge; elements outside [e0, e_last] and NaN are skipped.
- * Counts (or weights) are summed per thread in float (double for float64). */
+ * Each thread counts (or sums weights) into a histogram of the input's dtype,
+ * over the share at::parallel_for gives it, and the histograms are summed at
+ * the end: float16/bfloat16 counts saturate and float sums round as in PyTorch. */
 enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
+#define CT_HIST_GRAIN 200   /* PyTorch's HISTOGRAM_GRAIN_SIZE */
+
+/* this thread's share [lo, hi) of n elements, split as at::parallel_for does */
+static void parallel_for_share(int64_t n, int64_t *lo, int64_t *hi) {
+#ifdef _OPENMP
+    int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+#else
+    int64_t nt = 1, t = 0;
+#endif
+    int64_t most = (n + CT_HIST_GRAIN - 1) / CT_HIST_GRAIN, chunk;
+    if (nt > most) nt = most;
+    chunk = (n + nt - 1) / nt;
+    *lo = t < nt && t * chunk < n ? t * chunk : n;
+    *hi = *lo + chunk < n ? *lo + chunk : n;
+}
 
 #define CT_ROUND_FLOAT16(x) ct_half_to_float(ct_float_to_half(x))
 #define CT_ROUND_BFLOAT16(x) ct_bf16_to_float(ct_float_to_bf16(x))
 #define CT_ROUND_FLOAT32(x) (x)
 #define CT_ROUND_FLOAT64(x) (x)
 
-/* the first position in e[lo..hi) whose edge is > x (std::upper_bound) */
-#define CT_UPPER(E, T, e, lo_, hi_, x, out)                        \
-    do {                                                           \
-        int64_t first_ = (lo_), len_ = (hi_) - (lo_);              \
-        while (len_ > 0) {                                         \
-            int64_t h_ = len_ >> 1;                                \
-            bool go_ = !((x) < CT_LOAD_##E((e) + first_ + h_));    \
-            first_ = go_ ? first_ + h_ + 1 : first_;               \
-            len_ = go_ ? len_ - h_ - 1 : h_;                       \
-        }                                                          \
-        (out) = first_;                                            \
+/* the first position in e[lo..hi) whose edge is > x (std::upper_bound), into pos */
+#define CT_UPPER(E, C, e, lo_, hi_, x, pos)                     \
+    do {                                                        \
+        int64_t len_ = (hi_) - (lo_);                           \
+        (pos) = (lo_);                                          \
+        while (len_ > 0) {                                      \
+            C mv_ = CT_LOAD_##E((e) + (pos) + (len_ >> 1));     \
+            CT_STEP(mv_, x, true, pos, len_);                   \
+        }                                                       \
     } while (0)
 
 #define CT_DEF_HIST(E, T, C, m_, _)                                                                      \
-    typedef C acc_##E;                                                                                   \
     static inline int64_t bin_##E(const T *e, int64_t ne, C left, C right, C x, int alg) {                \
         int64_t pos;                                                                                     \
         if (alg == CT_HIST_BINARY) {                                                                     \
-            CT_UPPER(E, T, e, 0, ne, x, pos);                                                            \
+            CT_UPPER(E, C, e, 0, ne, x, pos);                                                               \
             pos -= 1;                                                                                    \
         } else {                                                                                         \
             C d = CT_ROUND_##E(x - left), span = CT_ROUND_##E(right - left);                             \
@@ -214,14 +225,14 @@ enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
             pos = (int64_t)CT_ROUND_##E(scaled / span);                                                  \
             if (alg == CT_HIST_LOCAL) {                                                                  \
                 int64_t lo = pos - 1 > 0 ? pos - 1 : 0, hi = pos + 2 < ne ? pos + 2 : ne;                \
-                CT_UPPER(E, T, e, lo, hi, x, pos);                                                       \
+                CT_UPPER(E, C, e, lo, hi, x, pos);                                                          \
                 pos -= 1;                                                                                \
             }                                                                                            \
         }                                                                                                \
-        if (pos >= ne - 1) pos = ne - 2;                                                                 \
+        if (pos >= ne - 1) pos = ne - 2; /* the last bin takes its right edge (and, as a guard, beyond) */ \
         return pos < 0 ? 0 : pos;                                                                        \
     }                                                                                                    \
-    static void hist_range_##E(const ct_kernel_args *a, int64_t lo, int64_t hi, acc_##E *acc) {          \
+    static void hist_range_##E(const ct_kernel_args *a, int64_t lo, int64_t hi, T *acc) {                 \
         const T *x = (const T *)ct_data(a->tensors[1]), *e = (const T *)ct_data(a->tensors[2]);          \
         const T *w = a->ntensors > 3 && a->tensors[3] ? (const T *)ct_data(a->tensors[3]) : NULL;        \
         int64_t ne = ct_numel(a->tensors[2]);                                                            \
@@ -230,14 +241,15 @@ enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
         for (int64_t i = lo; i < hi; i++) {                                                              \
             C v = CT_LOAD_##E(x + i);                                                                    \
             if (!(v >= left && v <= right)) continue;                                                    \
-            acc[bin_##E(e, ne, left, right, v, alg)] += w ? (acc_##E)CT_LOAD_##E(w + i) : (acc_##E)1;    \
+            T *slot = acc + bin_##E(e, ne, left, right, v, alg);                                         \
+            CT_STORE_##E(slot, CT_LOAD_##E(slot) + (w ? CT_LOAD_##E(w + i) : (C)1));                     \
         }                                                                                                \
     }                                                                                                    \
     static int hist_##E(const ct_kernel_args *a) {                                                       \
         ct_tensor *hist = a->tensors[0];                                                                 \
         int64_t n = ct_numel(a->tensors[1]), nb = ct_numel(hist);                                        \
-        int nt = n >= CT_GRAIN && nb <= n / 8 ? ct_get_num_threads() : 1;                                 \
-        acc_##E *acc = calloc((size_t)(nt * nb), sizeof(acc_##E));                                       \
+        int nt = n > CT_HIST_GRAIN ? ct_get_num_threads() : 1;                                            \
+        T *acc = calloc((size_t)(nt * nb), sizeof(T)); /* all-zero bits: 0.0 in every float dtype */     \
         if (!acc) return nomem();                                                                        \
         if (nt == 1) {                                                                                   \
             hist_range_##E(a, 0, n, acc);                                                                \
@@ -245,14 +257,14 @@ enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
             _Pragma("omp parallel num_threads(nt)")                                                      \
             {                                                                                            \
                 int64_t lo, hi;                                                                          \
-                thread_range(n, &lo, &hi);                                                               \
+                parallel_for_share(n, &lo, &hi);                                                         \
                 hist_range_##E(a, lo, hi, acc + (int64_t)thread_id() * nb);                              \
             }                                                                                            \
         }                                                                                                \
         T *o = (T *)ct_data(hist);                                                                       \
         for (int64_t b = 0; b < nb; b++) {                                                               \
-            acc_##E s = acc[b];                                                                          \
-            for (int t = 1; t < nt; t++) s += acc[t * nb + b];                                           \
+            C s = 0;                                                                                     \
+            for (int t = 0; t < nt; t++) s += CT_LOAD_##E(acc + t * nb + b);                             \
             CT_STORE_##E(o + b, s);                                                                      \
         }                                                                                                \
         free(acc);                                                                                       \
