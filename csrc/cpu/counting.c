@@ -4,7 +4,6 @@
  * operands; every position computed here is checked or clamped before it
  * indexes memory. */
 #include <stdlib.h>
-#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -13,23 +12,27 @@
 
 static int nomem(void) { return ct_error(CT_ERR_NOMEM, "DefaultCPUAllocator: can't allocate memory"); }
 
-/* this thread's share [lo, hi) of n items inside a parallel region */
-static void thread_range(int64_t n, int64_t *lo, int64_t *hi) {
-#ifdef _OPENMP
-    int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-    int t = 0, nt = 1;
-#endif
-    *lo = n * t / nt;
-    *hi = n * (t + 1) / nt;
-}
-
 static int thread_id(void) {
 #ifdef _OPENMP
     return omp_get_thread_num();
 #else
     return 0;
 #endif
+}
+
+/* this thread's share [lo, hi) of n items inside a parallel region, split as
+ * at::parallel_for splits them: at most n / grain threads, equal chunks */
+static void thread_share(int64_t n, int64_t grain, int64_t *lo, int64_t *hi) {
+#ifdef _OPENMP
+    int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+#else
+    int64_t nt = 1, t = 0;
+#endif
+    int64_t most = (n + grain - 1) / grain, chunk;
+    if (nt > most) nt = most;
+    chunk = (n + nt - 1) / nt;
+    *lo = t < nt && t * chunk < n ? t * chunk : n;
+    *hi = *lo + chunk < n ? *lo + chunk : n;
 }
 
 /* ---- searchsorted ----
@@ -148,7 +151,7 @@ int ct_cpu_searchsorted(const ct_kernel_args *args) {
         _Pragma("omp parallel num_threads(nt)")                                                          \
         {                                                                                                \
             int64_t lo, hi, *mine = part + (int64_t)thread_id() * nb;                                    \
-            thread_range(n, &lo, &hi);                                                                   \
+            thread_share(n, CT_GRAIN, &lo, &hi);                                                         \
             for (int64_t i = lo; i < hi; i++) mine[x[i]]++;                                              \
         }                                                                                                \
         for (int t = 0; t < nt; t++)                                                                     \
@@ -182,20 +185,6 @@ int ct_cpu_bincount(const ct_kernel_args *args) {
  * the end: float16/bfloat16 counts saturate and float sums round as in PyTorch. */
 enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
 #define CT_HIST_GRAIN 200   /* PyTorch's HISTOGRAM_GRAIN_SIZE */
-
-/* this thread's share [lo, hi) of n elements, split as at::parallel_for does */
-static void parallel_for_share(int64_t n, int64_t *lo, int64_t *hi) {
-#ifdef _OPENMP
-    int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-#else
-    int64_t nt = 1, t = 0;
-#endif
-    int64_t most = (n + CT_HIST_GRAIN - 1) / CT_HIST_GRAIN, chunk;
-    if (nt > most) nt = most;
-    chunk = (n + nt - 1) / nt;
-    *lo = t < nt && t * chunk < n ? t * chunk : n;
-    *hi = *lo + chunk < n ? *lo + chunk : n;
-}
 
 #define CT_ROUND_FLOAT16(x) ct_half_to_float(ct_float_to_half(x))
 #define CT_ROUND_BFLOAT16(x) ct_bf16_to_float(ct_float_to_bf16(x))
@@ -257,7 +246,7 @@ static void parallel_for_share(int64_t n, int64_t *lo, int64_t *hi) {
             _Pragma("omp parallel num_threads(nt)")                                                      \
             {                                                                                            \
                 int64_t lo, hi;                                                                          \
-                parallel_for_share(n, &lo, &hi);                                                         \
+                thread_share(n, CT_HIST_GRAIN, &lo, &hi);                                                \
                 hist_range_##E(a, lo, hi, acc + (int64_t)thread_id() * nb);                              \
             }                                                                                            \
         }                                                                                                \
