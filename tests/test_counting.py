@@ -402,6 +402,8 @@ BAD = [
     (lambda: torch.bincount(torch.tensor([1.0])), NotImplementedError, "\"bincount_cpu\" not implemented for 'Float'"),
     (lambda: torch.bincount(torch.tensor([True])), NotImplementedError, "\"bincount_cpu\" not implemented for 'Bool'"),
     (lambda: torch.bincount(torch.tensor([1]), minlength=-1), RuntimeError, "minlength should be >= 0"),
+    (lambda: torch.bincount(torch.tensor([2**63 - 1])), RuntimeError,
+     "maximum value of input overflowed, it should be < 9223372036854775807 but got 9223372036854775807"),
     (lambda: torch.bincount(torch.tensor([1, 2]), torch.ones(3)), RuntimeError,
      "weights should be 1-d and have the same length as input"),
     (lambda: torch.histc(B, 0), RuntimeError, "torch.histogram(): bins must be > 0, but got 0 for dimension 0"),

@@ -160,6 +160,9 @@ ct_tensor *ct_bincount(ct_tensor *x, ct_tensor *weights, int64_t minlength) {
     if (lo.i < 0) return ct_error_null(CT_ERR_RUNTIME, "%s", msg);
     if (weights && (weights->ndim != 1 || weights->sizes[0] != x->sizes[0]))
         return ct_error_null(CT_ERR_RUNTIME, "weights should be 1-d and have the same length as input");
+    if (hi.i == INT64_MAX)
+        return ct_error_null(CT_ERR_RUNTIME, "maximum value of input overflowed, it should be < %lld but got %lld",
+                             (long long)INT64_MAX, (long long)hi.i);
     int64_t nbins = hi.i + 1 > minlength ? hi.i + 1 : minlength;
     ct_dtype dt = !weights ? CT_INT64 : weights->dtype == CT_FLOAT32 ? CT_FLOAT32 : CT_FLOAT64;
     ct_tensor *ops[3] = {ct_full(1, &nbins, ct_scalar_i(0), dt, ct_device_of(x)), operand(x, x->dtype),
