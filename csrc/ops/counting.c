@@ -3,7 +3,7 @@
  * the backend's searchsorted, bincount and histogram kernels (cpu/counting.c),
  * which get contiguous operands of one dtype. */
 #include <math.h>
-#include <stdio.h>
+#include <string.h>
 
 #include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"

@@ -1,9 +1,10 @@
 /* Diagonals: diagonal (a view: the two dims' strides summed), diag_embed and
- * diagonal's backward (zeros with a diagonal written), diag, trace and
- * fill_diagonal_, built from views and existing ops. */
-#include <string.h>
+ * diagonal's backward (zeros with a diagonal written), diag and
+ * fill_diagonal_, built from views and existing ops; trace (the backend's
+ * kernel, which sums in PyTorch's order). */
 
 #include "ctorch/ct_autograd.h"
+#include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
 /* the diagonal of dims d1 != d2 (wrapped) of t as a view without history:
@@ -104,17 +105,11 @@ ct_tensor *ct_trace(ct_tensor *t) {
         return NULL;
     }
     if (t->ndim != 2) return ct_error_null(CT_ERR_RUNTIME, "trace: expected a matrix, but got tensor with dim %d", t->ndim);
-    /* float32 sums in double, as PyTorch's CPU trace does */
-    ct_dtype acc = t->dtype == CT_FLOAT32 ? CT_FLOAT64 : CT_UNDEFINED;
-    bool grad = ct_grad_enabled();
-    ct_set_grad_enabled(false);
-    ct_tensor *v = diagonal_view(t, 0, 0, 1);
-    ct_tensor *s = v ? ct_reduce(CT_RED_SUM, v, 0, NULL, false, acc) : NULL;
-    ct_tensor *r = s && acc != CT_UNDEFINED ? ct_to_dtype(s, t->dtype, false) : s ? ct_incref(s) : NULL;
-    ct_set_grad_enabled(grad);
-    ct_xdecref(v);
-    ct_xdecref(s);
-    if (r && ct_record_op(CT_NODE_TRACE, "TraceBackward0", 1, &t, r, 0, NULL, NULL, 0, NULL, 0) < 0) {
+    ct_tensor *r = ct_empty(0, NULL, ct_is_integral(t->dtype, false) ? CT_INT64 : t->dtype, ct_device_of(t));
+    ct_tensor *ops[2] = {r, t};
+    ct_kernel_args args = {.op = CT_OP_trace, .tensors = ops, .ntensors = 2};
+    if (r && (ct_dispatch(ct_device_of(t), &args) < 0 ||
+              ct_record_op(CT_NODE_TRACE, "TraceBackward0", 1, &t, r, 0, NULL, NULL, 0, NULL, 0) < 0)) {
         ct_decref(r);
         return NULL;
     }
