@@ -50,6 +50,15 @@ static void thread_share(int64_t n, int64_t grain, int64_t *lo, int64_t *hi) {
     } while (0)
 #define CT_LANES 8
 
+/* one searchsorted call: values [rows, k] against boundaries [rows, m] (shared: one row for all) */
+typedef struct {
+    const void *bd, *v;
+    const int64_t *sorter;   /* positions into each row, or NULL */
+    char *out;
+    int64_t nv, k, m;
+    bool shared, right, i32;
+} search_job;
+
 #define CT_DEF_SEARCH(E, T, C, m_, _)                                                                       \
     /* one value; s: the row's sorter (positions into b) or NULL */                                         \
     static int64_t search_##E(const T *b, const int64_t *s, int64_t n, C v, bool right) {                   \
@@ -74,29 +83,32 @@ static void thread_share(int64_t n, int64_t grain, int64_t *lo, int64_t *hi) {
             }                                                                                               \
         for (int k = 0; k < CT_LANES; k++) out[k] = lo[k];                                                  \
     }                                                                                                       \
-    /* values [rows, k] against boundaries [rows, m] (shared: one row for all), into out (int32/int64) */  \
-    static void searchsorted_##E(const ct_kernel_args *a, int64_t nv, int64_t k, int64_t m, bool shared) {  \
-        const T *bd = (const T *)ct_data(a->tensors[1]), *v = (const T *)ct_data(a->tensors[2]);            \
-        const int64_t *st = a->ntensors > 3 && a->tensors[3] ? (const int64_t *)ct_data(a->tensors[3]) : NULL; \
-        bool right = a->ints[0] != 0, i32 = a->tensors[0]->dtype == CT_INT32;                                 \
-        char *out = ct_data(a->tensors[0]);                                                                  \
-        int64_t nblk = (nv + CT_LANES - 1) / CT_LANES;                                                       \
-        _Pragma("omp parallel for schedule(static) if (nv * 16 >= CT_GRAIN) num_threads(ct_get_num_threads())") \
-        for (int64_t blk = 0; blk < nblk; blk++) {                                                           \
-            int64_t i0 = blk * CT_LANES, cnt = nv - i0 < CT_LANES ? nv - i0 : CT_LANES, r[CT_LANES];          \
-            const T *rows[CT_LANES];                                                                         \
-            for (int64_t j = 0; j < cnt; j++) rows[j] = bd + (shared ? 0 : (i0 + j) / k * m);                \
-            if (cnt == CT_LANES && !st) {                                                                    \
-                search_lanes_##E(rows, m, v + i0, right, r);                                                 \
-            } else {                                                                                         \
-                for (int64_t j = 0; j < cnt; j++)                                                            \
-                    r[j] = search_##E(rows[j], st ? st + (rows[j] - bd) : NULL, m, v[i0 + j], right);        \
-            }                                                                                                \
-            for (int64_t j = 0; j < cnt; j++) {                                                              \
-                if (i32) ((int32_t *)out)[i0 + j] = (int32_t)r[j];                                           \
-                else ((int64_t *)out)[i0 + j] = r[j];                                                        \
-            }                                                                                                \
+    /* block blk of CT_LANES values: results into out (int32/int64) */                                     \
+    static void search_block_##E(const search_job *j, int64_t blk) {                                       \
+        const T *bd = (const T *)j->bd, *v = (const T *)j->v;                                                \
+        int64_t i0 = blk * CT_LANES, cnt = j->nv - i0 < CT_LANES ? j->nv - i0 : CT_LANES, r[CT_LANES];       \
+        const T *rows[CT_LANES];                                                                             \
+        for (int64_t i = 0; i < cnt; i++) rows[i] = bd + (j->shared ? 0 : (i0 + i) / j->k * j->m);          \
+        if (cnt == CT_LANES && !j->sorter) {                                                                 \
+            search_lanes_##E(rows, j->m, v + i0, j->right, r);                                               \
+        } else {                                                                                             \
+            for (int64_t i = 0; i < cnt; i++)                                                                \
+                r[i] = search_##E(rows[i], j->sorter ? j->sorter + (rows[i] - bd) : NULL, j->m, v[i0 + i],   \
+                                  j->right);                                                                 \
         }                                                                                                    \
+        for (int64_t i = 0; i < cnt; i++) {                                                                  \
+            if (j->i32) ((int32_t *)j->out)[i0 + i] = (int32_t)r[i];                                         \
+            else ((int64_t *)j->out)[i0 + i] = r[i];                                                         \
+        }                                                                                                    \
+    }                                                                                                        \
+    static void searchsorted_##E(const search_job *j) {                                                      \
+        int64_t nblk = (j->nv + CT_LANES - 1) / CT_LANES;                                                    \
+        if (j->nv * 16 < CT_GRAIN) { /* small: no thread team to set up */                                   \
+            for (int64_t blk = 0; blk < nblk; blk++) search_block_##E(j, blk);                               \
+            return;                                                                                          \
+        }                                                                                                    \
+        _Pragma("omp parallel for schedule(static) num_threads(ct_get_num_threads())")                      \
+        for (int64_t blk = 0; blk < nblk; blk++) search_block_##E(j, blk);                                   \
     }
 CT_DT_INTS_(CT_DEF_SEARCH, 0)
 CT_DEF_SEARCH(FLOAT32, float, float, d, 0)
@@ -104,12 +116,14 @@ CT_DEF_SEARCH(FLOAT64, double, double, d, 0)
 
 /* tensors = {out (int32/int64), boundaries [..., m], values [..., k], sorter or NULL}; ints = {right} */
 int ct_cpu_searchsorted(const ct_kernel_args *args) {
-    const ct_tensor *bd = args->tensors[1], *v = args->tensors[2];
-    int64_t nv = ct_numel(v), m = bd->sizes[bd->ndim - 1], k = v->ndim ? v->sizes[v->ndim - 1] : 1;
-    bool shared = bd->ndim == 1;
+    const ct_tensor *bd = args->tensors[1], *v = args->tensors[2], *st = args->ntensors > 3 ? args->tensors[3] : NULL;
+    search_job j = {.bd = ct_data(bd), .v = ct_data(v), .sorter = st ? (const int64_t *)ct_data(st) : NULL,
+                    .out = ct_data(args->tensors[0]), .nv = ct_numel(v), .k = v->ndim ? v->sizes[v->ndim - 1] : 1,
+                    .m = bd->sizes[bd->ndim - 1], .shared = bd->ndim == 1, .right = args->ints[0] != 0,
+                    .i32 = args->tensors[0]->dtype == CT_INT32};
     switch (bd->dtype) {
 #define CT_SEARCH_CASE(E, T, C, m_, _) \
-    case CT_##E: searchsorted_##E(args, nv, k, m, shared); return 0;
+    case CT_##E: searchsorted_##E(&j); return 0;
         CT_DT_INTS_(CT_SEARCH_CASE, 0)
         CT_SEARCH_CASE(FLOAT32, float, float, d, 0)
         CT_SEARCH_CASE(FLOAT64, double, double, d, 0)
