@@ -365,6 +365,21 @@ def test_grad_fn_names(fn, name):
     assert type(fn(f64((3, 3), "n")).grad_fn).__name__ == name
 
 
+def test_in_place_writes_through_diagonal_views():
+    """y.diagonal().mul_(3); y.diagonal(1).zero_(): the base's history becomes CopySlices."""
+    a = np.arange(9.0).reshape(3, 3)
+    x = torch.tensor(a, requires_grad=True)
+    y = x * 1
+    y.diagonal().mul_(3)
+    y.diagonal(1).zero_()
+    (y * y).sum().backward()
+    factor = np.ones((3, 3))
+    factor[np.diag_indices(3)] = 3
+    factor[[0, 1], [1, 2]] = 0
+    assert type(y.grad_fn).__name__ == "CopySlices"
+    assert_close(x.grad, 2 * a * factor * factor)
+
+
 def test_fill_diagonal_of_a_leaf_that_requires_grad():
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an in-place"):
         f64((2, 2), "leaf").fill_diagonal_(1.0)
