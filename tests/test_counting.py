@@ -413,6 +413,8 @@ BAD = [
      "\"searchsorted_out_cpu\" not implemented for 'Bool'"),
     (lambda: torch.bucketize(B, B.view(1, 3)), RuntimeError, "boundaries tensor must be 1 dimension, but got dim(2)"),
     (lambda: torch.bincount(torch.tensor([-1, 2])), RuntimeError, "bincount only supports 1-d non-negative integral"),
+    (lambda: torch.bincount(torch.cat([torch.arange(100_000), torch.tensor([-1])])), RuntimeError,
+     "bincount only supports 1-d non-negative integral"),  # the extremes of a large input, over threads
     (lambda: torch.bincount(torch.zeros(2, 2).long()), RuntimeError, "bincount only supports 1-d non-negative integral"),
     (lambda: torch.bincount(torch.tensor([1.0])), NotImplementedError, "\"bincount_cpu\" not implemented for 'Float'"),
     (lambda: torch.bincount(torch.tensor([True])), NotImplementedError, "\"bincount_cpu\" not implemented for 'Bool'"),
@@ -424,6 +426,8 @@ BAD = [
     (lambda: torch.histc(B, 0), RuntimeError, "torch.histogram(): bins must be > 0, but got 0 for dimension 0"),
     (lambda: torch.histc(B, 4, min=3, max=1), RuntimeError, "torch.histc: max must be larger than min"),
     (lambda: torch.histc(torch.tensor([1.0, float("inf")]), 4), RuntimeError, "torch.histc: range of [1, inf] is not finite"),
+    (lambda: torch.histc(torch.cat([torch.zeros(100_000), torch.tensor([float("nan")])]), 4), RuntimeError,
+     "is not finite"),
     (lambda: torch.histc(torch.tensor([1, 2]), 4), NotImplementedError, "\"histogram_cpu\" not implemented for 'Long'"),
     (lambda: torch.histc(torch.tensor([True]), 4), NotImplementedError, "\"linspace_cpu\" not implemented for 'Bool'"),
     (lambda: torch.histogram(B, 4, range=(3.0, 1.0)), RuntimeError,
