@@ -132,61 +132,6 @@ int ct_cpu_searchsorted(const ct_kernel_args *args) {
     }
 }
 
-/* ---- aminmax ----
- * The smallest and largest element in one pass (per-thread partials merged);
- * NaN for both when the data holds one, as PyTorch's aminmax gives. */
-#define CT_DEF_MINMAX(E, T, C, m_, _)                                                                    \
-    static void minmax_of_##E(const T *x, int64_t lo, int64_t hi, C *out) {                               \
-        C a = CT_LOAD_##E(x + lo), b = a;                                                                \
-        for (int64_t i = lo; i < hi; i++) { /* a NaN, once taken, stays */                               \
-            C v = CT_LOAD_##E(x + i);                                                                    \
-            a = v < a || v != v ? v : a;                                                                 \
-            b = v > b || v != v ? v : b;                                                                 \
-        }                                                                                                \
-        out[0] = a;                                                                                      \
-        out[1] = b;                                                                                      \
-    }                                                                                                    \
-    static int minmax_##E(const ct_tensor *in, T *out) {                                                 \
-        const T *x = (const T *)ct_data(in);                                                             \
-        int64_t n = ct_numel(in);                                                                        \
-        int nt = n >= CT_GRAIN ? ct_get_num_threads() : 1;                                                \
-        C *part = malloc(sizeof(C) * 2 * (size_t)nt);                                                    \
-        if (!part) return nomem();                                                                       \
-        for (int t = 0; t < nt; t++) part[2 * t] = part[2 * t + 1] = CT_LOAD_##E(x); /* for idle threads */ \
-        if (nt == 1) {                                                                                   \
-            minmax_of_##E(x, 0, n, part);                                                                \
-        } else {                                                                                         \
-            _Pragma("omp parallel num_threads(nt)")                                                      \
-            {                                                                                            \
-                int64_t lo, hi;                                                                          \
-                thread_share(n, CT_GRAIN, &lo, &hi);                                                     \
-                if (lo < hi) minmax_of_##E(x, lo, hi, part + 2 * thread_id());                           \
-            }                                                                                            \
-        }                                                                                                \
-        C a = part[0], b = part[1];                                                                      \
-        for (int t = 1; t < nt; t++) {                                                                   \
-            C pa = part[2 * t], pb = part[2 * t + 1];                                                    \
-            a = pa != pa || pa < a ? pa : a;                                                             \
-            b = pb != pb || pb > b ? pb : b;                                                             \
-        }                                                                                                \
-        free(part);                                                                                      \
-        CT_STORE_##E(out, a);                                                                            \
-        CT_STORE_##E(out + 1, b);                                                                        \
-        return 0;                                                                                        \
-    }
-CT_DTYPES_ALL(CT_DEF_MINMAX, 0)
-
-/* tensors = {out [2] (the input's dtype), input (contiguous, non-empty)} */
-int ct_cpu_aminmax(const ct_kernel_args *args) {
-    switch (args->tensors[1]->dtype) {
-#define CT_MINMAX_CASE(E, T, C, m_, _) \
-    case CT_##E: return minmax_##E(args->tensors[1], (T *)ct_data(args->tensors[0]));
-        CT_DTYPES_ALL(CT_MINMAX_CASE, 0)
-#undef CT_MINMAX_CASE
-    default: return ct_error_dtype("aminmax", args->tensors[1]->dtype);
-    }
-}
-
 /* ---- bincount ----
  * Counts go to per-thread int64 arrays merged at the end (exact in any order);
  * weights are summed in input order on one thread, as PyTorch does, so float
