@@ -272,6 +272,14 @@ def test_diagonal_is_a_view_matching_numpy(name, offset, d1, d2):
     assert_close(tt.diagonal(offset=offset, dim1=d1, dim2=d2), np.diagonal(a, offset, d1, d2))
 
 
+def test_diag_of_a_matrix_is_a_copy():
+    for shape in [(1, 1), (1, 3), (3, 3)]:
+        m = torch.zeros(shape)
+        d = torch.diag(m)
+        d.fill_(5.0)
+        assert m.sum().item() == 0 and d.is_contiguous()
+
+
 def test_diagonal_writes_through_and_strides():
     t = torch.zeros(3, 4)
     d = t.diagonal(1)

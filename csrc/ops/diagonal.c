@@ -2,7 +2,6 @@
  * diagonal's backward (zeros with a diagonal written), diag and
  * fill_diagonal_, built from views and existing ops; trace (the backend's
  * kernel, which sums in PyTorch's order). */
-
 #include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
@@ -93,7 +92,7 @@ ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal) {
     ct_tensor *v = diagonal_view(t, diagonal, 0, 1);
     bool grad = ct_grad_enabled();
     ct_set_grad_enabled(false);
-    ct_tensor *copy = v ? ct_contiguous(v) : NULL;
+    ct_tensor *copy = v ? ct_clone(v) : NULL;
     ct_set_grad_enabled(grad);
     ct_xdecref(v);
     return recorded(copy, CT_NODE_DIAGONAL, "DiagonalBackward0_copy", t, diagonal, 0, 1);
