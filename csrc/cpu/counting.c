@@ -188,7 +188,7 @@ int ct_cpu_bincount(const ct_kernel_args *args) {
 }
 
 /* ---- histogram ----
- * PyTorch's three ways to find an element's bin among edges e[0..ne):
+ * PyTorch's three ways (ct_hist_search) to find an element's bin among edges e[0..ne):
  * LINEAR (histc): (x - e0) * (ne - 1) / (e_last - e0), truncated, computed in
  * the input's dtype (float16/bfloat16 round after every step, as their C++
  * operators do); LOCAL: that guess corrected by an upper-bound search among
@@ -197,7 +197,6 @@ int ct_cpu_bincount(const ct_kernel_args *args) {
  * Each thread counts (or sums weights) into a histogram of the input's dtype,
  * over the share at::parallel_for gives it, and the histograms are summed at
  * the end: float16/bfloat16 counts saturate and float sums round as in PyTorch. */
-enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
 #define CT_HIST_GRAIN 200   /* PyTorch's HISTOGRAM_GRAIN_SIZE */
 
 #define CT_ROUND_FLOAT16(x) ct_half_to_float(ct_float_to_half(x))
@@ -276,7 +275,7 @@ enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY };
 CT_DTYPES_FLOAT(CT_DEF_HIST, 0)
 
 /* tensors = {hist [bins], input, edges [bins + 1], weight or NULL}, all of the input's dtype and
- * contiguous; ints = {algorithm (CT_HIST_*)} */
+ * contiguous; ints = {bin search (ct_hist_search)} */
 int ct_cpu_histogram(const ct_kernel_args *args) {
     switch (args->tensors[1]->dtype) {
 #define CT_HIST_CASE(E, T, C, m_, _) \

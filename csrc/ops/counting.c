@@ -9,9 +9,6 @@
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
-/* the bin search of the histogram kernel (ints[0]) */
-enum { HIST_LINEAR, HIST_LOCAL, HIST_BINARY };
-
 /* these ops walk their data on the host */
 static int cpu_only(const char *op, const ct_tensor *t) {
     if (ct_device_of(t).type != CT_DEV_CPU) return ct_error(CT_ERR_NOTIMPL, "%s is not implemented for cuda", op);
@@ -180,7 +177,7 @@ ct_tensor *ct_bincount(ct_tensor *x, ct_tensor *weights, int64_t minlength) {
 /* ---- histc / histogram ---- */
 
 /* hist [bins] of x over edges with the kernel's bin search alg (x, edges and weight of one dtype) */
-static ct_tensor *hist_counts(ct_tensor *x, ct_tensor *edges, ct_tensor *weight, int alg) {
+static ct_tensor *hist_counts(ct_tensor *x, ct_tensor *edges, ct_tensor *weight, ct_hist_search alg) {
     int64_t bins = ct_numel(edges) - 1, ints = alg;
     ct_tensor *ops[4] = {ct_empty(1, &bins, x->dtype, ct_device_of(x)), operand(x, x->dtype), edges,
                          weight ? operand(weight, x->dtype) : NULL};
@@ -227,7 +224,7 @@ ct_tensor *ct_histc(ct_tensor *x, int64_t bins, double min, double max) {
         return ct_error_null(CT_ERR_RUNTIME, "torch.histc: range of [%g, %g] is not finite", left, right);
     if (!(left < right)) return ct_error_null(CT_ERR_RUNTIME, "torch.histc: max must be larger than min");
     ct_tensor *edges = linear_edges(x, left, right, bins);
-    ct_tensor *hist = edges ? hist_counts(x, edges, NULL, HIST_LINEAR) : NULL;
+    ct_tensor *hist = edges ? hist_counts(x, edges, NULL, CT_HIST_LINEAR) : NULL;
     ct_xdecref(edges);
     return hist;
 }
@@ -325,7 +322,7 @@ int ct_histogram(ct_tensor *x, int64_t bins, ct_tensor *bin_tensor, const double
             edges = NULL;
         }
     }
-    ct_tensor *hist = edges ? hist_counts(x, edges, weight, bin_tensor ? HIST_BINARY : HIST_LOCAL) : NULL;
+    ct_tensor *hist = edges ? hist_counts(x, edges, weight, bin_tensor ? CT_HIST_BINARY : CT_HIST_LOCAL) : NULL;
     if (hist && density) {
         ct_tensor *d = density_of(hist, edges);
         ct_decref(hist);

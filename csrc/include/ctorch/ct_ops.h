@@ -144,6 +144,9 @@ ct_tensor *ct_searchsorted(ct_tensor *sorted_sequence, ct_tensor *values, bool o
 ct_tensor *ct_bucketize(ct_tensor *values, ct_tensor *boundaries, bool out_int32, bool right, ct_dtype out_dtype);
 ct_tensor *ct_bincount(ct_tensor *input, ct_tensor *weights, int64_t minlength);
 ct_tensor *ct_histc(ct_tensor *input, int64_t bins, double min, double max);
+/* how the histogram kernel finds a bin (its ints[0]): PyTorch's linear guess (histc), that guess
+ * checked against the neighbouring edges (histogram with bins=int), a search over all edges */
+typedef enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY } ct_hist_search;
 /* bins equal-width bins over range (NULL: the data's extremes), or the edges bin_tensor */
 int ct_histogram(ct_tensor *input, int64_t bins, ct_tensor *bin_tensor, const double *range, ct_tensor *weight,
                  bool density, ct_tensor **hist, ct_tensor **bin_edges);
