@@ -219,6 +219,27 @@ def test_histogram_matches_numpy():
     assert_close(edges, bins)
 
 
+@pytest.mark.parametrize("n", [1, 7, 100_003])
+@pytest.mark.parametrize("name", FLOATS + INTS)
+def test_ranges_come_from_the_data_extremes(name, n):
+    """The data's min and max (one pass over threads and lanes) set histc's range and bincount's length."""
+    rng = np.random.default_rng(seed("ext", name, n))
+    a = rng.integers(0, 120, size=n).astype(np_of(name))
+    t = mk(a, name)
+    if name in FLOATS:
+        lo, hi = float(a.min()), float(a.max())
+        bins = 4 if lo < hi else 2
+        expected = np.histogram(a.astype(np.float64), bins, range=(lo, hi) if lo < hi else (lo - 1, hi + 1))[0]
+        if n < 256 or name in ("float32", "float64"):  # float16/bfloat16 counts saturate (as PyTorch's)
+            assert_close(torch.histc(t, bins), expected.astype(np_of(name)))
+        if n > 1:
+            a[rng.integers(0, n)] = np.nan
+            with pytest.raises(RuntimeError, match="is not finite"):
+                torch.histc(mk(a, name), bins)
+    else:
+        assert_close(torch.bincount(t), np.bincount(a.astype(np.int64)))
+
+
 def test_histogram_result_type_and_special_cases():
     r = torch.histogram(torch.tensor([1.0, 2, 1, 4, 2.5]), 4)
     assert type(r).__name__ == "histogram" and r.hist is r[0] and r.bin_edges is r[1]

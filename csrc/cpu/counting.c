@@ -9,6 +9,9 @@
 #endif
 
 #include "loops.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static int nomem(void) { return ct_error(CT_ERR_NOMEM, "DefaultCPUAllocator: can't allocate memory"); }
 
@@ -129,6 +132,132 @@ int ct_cpu_searchsorted(const ct_kernel_args *args) {
         CT_SEARCH_CASE(FLOAT64, double, double, d, 0)
 #undef CT_SEARCH_CASE
     default: return ct_error_dtype("searchsorted_out", bd->dtype);
+    }
+}
+
+/* ---- aminmax ----
+ * The smallest and largest element in one pass (the range of bincount, histc
+ * and histogram, the sorter's check), per-thread partials merged; both NaN
+ * when the data holds a NaN, as PyTorch's aminmax. Integers compare in eight
+ * independent lanes; float32 and float64 use SSE2's packed min/max, whose
+ * answers for NaN do not matter: NaN is noted apart and wins. */
+#define CT_MINMAX_LANES 8
+
+/* the first NaN of x[lo..hi), into both results (the rare path) */
+#define CT_TAKE_NAN(E, x, lo, hi, out)                                   \
+    for (int64_t i_ = (lo); i_ < (hi); i_++)                             \
+        if (CT_LOAD_##E((x) + i_) != CT_LOAD_##E((x) + i_)) {            \
+            (out)[0] = (out)[1] = CT_LOAD_##E((x) + i_);                 \
+            break;                                                       \
+        }
+
+#define CT_DEF_MINMAX(E, T, C, m_, _)                                                                    \
+    static void minmax_of_##E(const T *x, int64_t lo, int64_t hi, C *out) {                              \
+        C a[CT_MINMAX_LANES], b[CT_MINMAX_LANES];                                                         \
+        bool nan = false;                                                                                \
+        for (int k = 0; k < CT_MINMAX_LANES; k++) a[k] = b[k] = CT_LOAD_##E(x + lo);                     \
+        int64_t i = lo;                                                                                  \
+        for (; i + CT_MINMAX_LANES <= hi; i += CT_MINMAX_LANES)                                          \
+            for (int k = 0; k < CT_MINMAX_LANES; k++) {                                                  \
+                C v = CT_LOAD_##E(x + i + k);                                                            \
+                a[k] = v < a[k] ? v : a[k];                                                              \
+                b[k] = v > b[k] ? v : b[k];                                                              \
+                nan |= v != v;                                                                           \
+            }                                                                                            \
+        for (; i < hi; i++) {                                                                            \
+            C v = CT_LOAD_##E(x + i);                                                                    \
+            a[0] = v < a[0] ? v : a[0];                                                                  \
+            b[0] = v > b[0] ? v : b[0];                                                                  \
+            nan |= v != v;                                                                               \
+        }                                                                                                \
+        for (int k = 1; k < CT_MINMAX_LANES; k++) {                                                      \
+            a[0] = a[k] < a[0] ? a[k] : a[0];                                                            \
+            b[0] = b[k] > b[0] ? b[k] : b[0];                                                            \
+        }                                                                                                \
+        out[0] = a[0];                                                                                   \
+        out[1] = b[0];                                                                                   \
+        if (nan) CT_TAKE_NAN(E, x, lo, hi, out);                                                         \
+    }
+CT_DT_BOOL_(CT_DEF_MINMAX, 0)
+CT_DT_INTS_(CT_DEF_MINMAX, 0)
+CT_DEF_MINMAX(FLOAT16, ct_half, float, d, 0)
+CT_DEF_MINMAX(BFLOAT16, ct_bf16, float, d, 0)
+
+#if defined(__SSE2__)
+/* W lanes of a __m128 kind V with intrinsics suffix S (ps: float, pd: double) */
+#define CT_DEF_MINMAX_SSE(E, T, V, S, W)                                                                 \
+    static void minmax_of_##E(const T *x, int64_t lo, int64_t hi, T *out) {                              \
+        V mn = _mm_set1_##S(x[lo]), mx = mn, un = _mm_setzero_##S();                                     \
+        int64_t i = lo;                                                                                  \
+        for (; i + W <= hi; i += W) {                                                                    \
+            V v = _mm_loadu_##S(x + i);                                                                  \
+            mn = _mm_min_##S(mn, v);                                                                     \
+            mx = _mm_max_##S(mx, v);                                                                     \
+            un = _mm_or_##S(un, _mm_cmpunord_##S(v, v));                                                 \
+        }                                                                                                \
+        T l[W], h[W];                                                                                    \
+        _mm_storeu_##S(l, mn);                                                                           \
+        _mm_storeu_##S(h, mx);                                                                           \
+        bool nan = _mm_movemask_##S(un) != 0;                                                            \
+        for (int k = 1; k < W; k++) {                                                                    \
+            l[0] = l[k] < l[0] ? l[k] : l[0];                                                            \
+            h[0] = h[k] > h[0] ? h[k] : h[0];                                                            \
+        }                                                                                                \
+        for (; i < hi; i++) {                                                                            \
+            l[0] = x[i] < l[0] ? x[i] : l[0];                                                            \
+            h[0] = x[i] > h[0] ? x[i] : h[0];                                                            \
+            nan |= x[i] != x[i];                                                                         \
+        }                                                                                                \
+        out[0] = l[0];                                                                                   \
+        out[1] = h[0];                                                                                   \
+        if (nan) CT_TAKE_NAN(E, x, lo, hi, out);                                                         \
+    }
+CT_DEF_MINMAX_SSE(FLOAT32, float, __m128, ps, 4)
+CT_DEF_MINMAX_SSE(FLOAT64, double, __m128d, pd, 2)
+#else
+CT_DEF_MINMAX(FLOAT32, float, float, d, 0)
+CT_DEF_MINMAX(FLOAT64, double, double, d, 0)
+#endif
+
+/* partials of the threads that share x[0..n), merged into out[0] (min) and out[1] (max) */
+#define CT_DEF_MINMAX_ALL(E, T, C, m_, _)                                                                \
+    static int minmax_##E(const T *x, int64_t n, T *out) {                                               \
+        int nt = n >= CT_GRAIN ? ct_get_num_threads() : 1;                                                \
+        C *part = malloc(sizeof(C) * 2 * (size_t)nt);                                                    \
+        if (!part) return nomem();                                                                       \
+        for (int t = 0; t < nt; t++) part[2 * t] = part[2 * t + 1] = CT_LOAD_##E(x); /* idle threads */  \
+        if (nt == 1) {                                                                                   \
+            minmax_of_##E(x, 0, n, part);                                                                \
+        } else {                                                                                         \
+            _Pragma("omp parallel num_threads(nt)")                                                      \
+            {                                                                                            \
+                int64_t lo, hi;                                                                          \
+                thread_share(n, CT_GRAIN, &lo, &hi);                                                     \
+                if (lo < hi) minmax_of_##E(x, lo, hi, part + 2 * thread_id());                           \
+            }                                                                                            \
+        }                                                                                                \
+        C a = part[0], b = part[1];                                                                      \
+        for (int t = 1; t < nt; t++) {                                                                   \
+            C pa = part[2 * t], pb = part[2 * t + 1];                                                    \
+            a = pa != pa || pa < a ? pa : a;                                                             \
+            b = pb != pb || pb > b ? pb : b;                                                             \
+        }                                                                                                \
+        free(part);                                                                                      \
+        CT_STORE_##E(out, a);                                                                            \
+        CT_STORE_##E(out + 1, b);                                                                        \
+        return 0;                                                                                        \
+    }
+CT_DTYPES_ALL(CT_DEF_MINMAX_ALL, 0)
+
+/* tensors = {out [2] (the input's dtype), input (contiguous, not empty)} */
+int ct_cpu_aminmax(const ct_kernel_args *args) {
+    const ct_tensor *in = args->tensors[1];
+    switch (in->dtype) {
+#define CT_MINMAX_CASE(E, T, C, m_, _) \
+    case CT_##E: return minmax_##E((const T *)ct_data(in), ct_numel(in), (T *)ct_data(args->tensors[0]));
+        CT_DTYPES_ALL(CT_MINMAX_CASE, 0)
+#undef CT_MINMAX_CASE
+    default: return ct_error_dtype("aminmax", in->dtype);
     }
 }
 

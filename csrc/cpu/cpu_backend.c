@@ -84,6 +84,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_searchsorted] = ct_cpu_searchsorted;
     k[CT_OP_bincount] = ct_cpu_bincount;
     k[CT_OP_histogram] = ct_cpu_histogram;
+    k[CT_OP_aminmax] = ct_cpu_aminmax;
     k[CT_OP_trace] = ct_cpu_trace;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);

@@ -33,6 +33,7 @@ int ct_cpu_scatter(const ct_kernel_args *args);
 int ct_cpu_searchsorted(const ct_kernel_args *args);    /* counting.c */
 int ct_cpu_bincount(const ct_kernel_args *args);
 int ct_cpu_histogram(const ct_kernel_args *args);
+int ct_cpu_aminmax(const ct_kernel_args *args);
 int ct_cpu_trace(const ct_kernel_args *args);          /* diagonal.c */
 void ct_blas_single_threaded(void);                   /* threads.c */
 

@@ -15,22 +15,6 @@ static int cpu_only(const char *op, const ct_tensor *t) {
     return 0;
 }
 
-/* the smallest and largest element of a non-empty t (computed without autograd) */
-static int extremes(ct_tensor *t, ct_scalar *lo, ct_scalar *hi) {
-    bool grad = ct_grad_enabled();
-    ct_set_grad_enabled(false);
-    ct_tensor *a = ct_reduce(CT_RED_AMIN, t, 0, NULL, false, CT_UNDEFINED);
-    ct_tensor *b = a ? ct_reduce(CT_RED_AMAX, t, 0, NULL, false, CT_UNDEFINED) : NULL;
-    ct_set_grad_enabled(grad);
-    if (b) {
-        *lo = ct_load_scalar(ct_data(a), a->dtype);
-        *hi = ct_load_scalar(ct_data(b), b->dtype);
-    }
-    ct_xdecref(a);
-    ct_xdecref(b);
-    return b ? 0 : -1;
-}
-
 /* t contiguous and of dtype d, without history (the kernels' operands) */
 static ct_tensor *operand(ct_tensor *t, ct_dtype d) {
     bool grad = ct_grad_enabled();
@@ -44,6 +28,20 @@ static ct_tensor *operand(ct_tensor *t, ct_dtype d) {
 static int run(int op, ct_tensor **tensors, int n, const int64_t *ints) {
     ct_kernel_args args = {.op = op, .tensors = tensors, .ntensors = n, .ints = ints, .nints = ints ? 1 : 0};
     return ct_dispatch(ct_device_of(tensors[0]), &args);
+}
+
+/* the smallest and largest element of a non-empty t (NaN when it holds one), in one pass */
+static int extremes(ct_tensor *t, ct_scalar *lo, ct_scalar *hi) {
+    int64_t two = 2;
+    ct_tensor *ops[2] = {ct_empty(1, &two, t->dtype, ct_device_of(t)), operand(t, t->dtype)};
+    int rc = ops[0] && ops[1] ? run(CT_OP_aminmax, ops, 2, NULL) : -1;
+    if (rc == 0) {
+        *lo = ct_load_scalar(ct_data(ops[0]), t->dtype);
+        *hi = ct_load_scalar(ct_data(ops[0]) + ct_itemsize(t->dtype), t->dtype);
+    }
+    ct_xdecref(ops[0]);
+    ct_xdecref(ops[1]);
+    return rc;
 }
 
 /* PyTorch gives results of inputs that require grad a node whose backward
