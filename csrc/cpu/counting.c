@@ -1,5 +1,6 @@
 /* Counting and bucketing kernels: searchsorted (binary search per value),
- * bincount and histogram (per-thread private counts, merged at the end).
+ * bincount and histogram (per-thread private counts, merged at the end),
+ * aminmax (the data's range these ops need, in one pass).
  * ops/counting.c checks shapes and dtypes and hands over contiguous
  * operands; every position computed here is checked or clamped before it
  * indexes memory. */
