@@ -58,6 +58,10 @@ enum {
                                           mean, invstd */
     CT_NODE_SOFTMAX,                   /* softmax, log_softmax: ints {dim, log}; saved: the output */
     CT_NODE_NN_ONCE,                   /* a fused backward's result: differentiating it again is not implemented */
+    CT_NODE_DIAGONAL,                  /* diagonal, diag of a matrix: ints {offset, dim1, dim2} */
+    CT_NODE_DIAG_EMBED,                /* diag_embed, diag of a vector, diagonal's backward: ints {offset, dim1, dim2} */
+    CT_NODE_TRACE,
+    CT_NODE_NOT_IMPLEMENTED,           /* bincount, histogram of inputs that require grad: ints {op}; backward raises */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */
