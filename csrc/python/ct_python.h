@@ -115,6 +115,7 @@ extern PyMethodDef ct_diagonal_methods[], ct_diagonal_functions[];   /* diagonal
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
 extern PyMethodDef ct_nn_utils_functions[];
+extern PyMethodDef ct_profiler_functions[];
 extern PyMethodDef ct_linalg_functions[], ct_linalg_methods[];
 extern PyMethodDef ct_serialization_functions[];
 extern PyNumberMethods ct_tensor_as_number;

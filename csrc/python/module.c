@@ -143,6 +143,7 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_nn_norm_functions,
                              ct_counting_functions,
                              ct_diagonal_functions,
+                             ct_profiler_functions,
                              };
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
