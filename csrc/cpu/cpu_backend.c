@@ -87,6 +87,8 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_kthvalue] = ct_cpu_kthvalue;
     k[CT_OP_unique_runs] = ct_cpu_unique_runs;
     k[CT_OP_unique_dim] = ct_cpu_unique_dim;
+    k[CT_OP_vision_resize] = ct_cpu_vision_resize;
+    k[CT_OP_vision_affine] = ct_cpu_vision_affine;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

@@ -38,5 +38,7 @@ int ct_cpu_unique_runs(const ct_kernel_args *args);
 int ct_cpu_unique_dim(const ct_kernel_args *args);
 
 int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
+int ct_cpu_vision_resize(const ct_kernel_args *args);   /* vision.c */
+int ct_cpu_vision_affine(const ct_kernel_args *args);
 
 #endif
