@@ -199,30 +199,42 @@ int ct_cpu_vision_resize(const ct_kernel_args *args) {
     return 0;
 }
 
-/* One output pixel of the affine warp for element type T: grid point (gx, gy)
- * in [-1, 1] coordinates sampled from plane src (h x w); *mask gets the
- * sampled value of a plane of ones (the share inside the image). */
+/* floor and round-half-even without libm calls (the baseline x86-64 build has no
+ * SSE4.1 rounding instruction); exact for |x| < 2^22, and larger values lie
+ * outside any image anyway */
+#define CT_FLOOR(T, x) ((T)(int64_t)(x) - (T)((T)(int64_t)(x) > (x)))
+#define CT_RINT(T, x) (((x) + (T)12582912.0) - (T)12582912.0)   /* 1.5 * 2^23 */
+#define CT_BIG 4194304.0                                          /* 2^22 */
+
+/* The affine warp for element type T: for each output pixel, the grid point of
+ * torchvision's _gen_affine_grid (base points from a float32 linspace, times
+ * theta scaled to [-1, 1]), unnormalized as grid_sample does, then its taps
+ * (input offsets and weights; -1: outside, reading zero) applied to every plane.
+ * The mask is the same sampling of a plane of ones: the share inside the image. */
 #define CT_DEFINE_AFFINE(T, SUF)                                                                      \
-    static T sample_##SUF(const T *src, int64_t h, int64_t w, T gx, T gy, int bilinear, T *mask) {    \
-        T x = (gx + (T)1) * ((T)w / 2) - (T)0.5, y = (gy + (T)1) * ((T)h / 2) - (T)0.5;              \
-        if (!bilinear) {                                                                              \
-            T rx = nearbyint(x), ry = nearbyint(y);                                                   \
-            bool inside = rx >= 0 && rx < (T)w && ry >= 0 && ry < (T)h;                               \
-            *mask = inside ? 1 : 0;                                                                   \
-            return inside ? src[(int64_t)ry * w + (int64_t)rx] : 0;                                   \
+    static int taps_##SUF(T x, T y, int64_t h, int64_t w, int bilinear, int64_t *off, T *wt, T *mask) { \
+        if (!(fabs((double)x) < CT_BIG && fabs((double)y) < CT_BIG)) {                                \
+            *mask = 0, off[0] = -1, wt[0] = 0;                                                        \
+            return 1;                                                                                 \
         }                                                                                             \
-        T xw = floor(x), yn = floor(y), tx = x - xw, ty = y - yn, e = (T)1 - tx, s = (T)1 - ty;      \
-        T wt[4] = {s * e, s * tx, ty * e, ty * tx}, v = 0, m = 0;                                     \
+        if (!bilinear) {                                                                              \
+            T rx = CT_RINT(T, x), ry = CT_RINT(T, y);                                                 \
+            bool inside = rx >= 0 && rx < (T)w && ry >= 0 && ry < (T)h;                               \
+            *mask = inside ? 1 : 0, off[0] = inside ? (int64_t)ry * w + (int64_t)rx : -1, wt[0] = 1;  \
+            return 1;                                                                                 \
+        }                                                                                             \
+        T xw = CT_FLOOR(T, x), yn = CT_FLOOR(T, y), tx = x - xw, ty = y - yn;                         \
+        T e = (T)1 - tx, s = (T)1 - ty, m = 0;                                                        \
+        wt[0] = s * e, wt[1] = s * tx, wt[2] = ty * e, wt[3] = ty * tx;                               \
         for (int k = 0; k < 4; k++) {                                                                 \
             T cx = xw + (T)(k & 1), cy = yn + (T)(k >> 1);                                            \
             bool inside = cx >= 0 && cx < (T)w && cy >= 0 && cy < (T)h;                               \
-            v += (inside ? src[(int64_t)cy * w + (int64_t)cx] : 0) * wt[k];                           \
+            off[k] = inside ? (int64_t)cy * w + (int64_t)cx : -1;                                     \
             m += (inside ? (T)1 : (T)0) * wt[k];                                                      \
         }                                                                                             \
         *mask = m;                                                                                    \
-        return v;                                                                                     \
+        return 4;                                                                                     \
     }                                                                                                 \
-    /* the grid of torchvision's _gen_affine_grid: base points (float32 linspace) times theta */      \
     static void affine_##SUF(T *out, const T *in, int64_t planes, int64_t chans, int64_t h, int64_t w, \
                              int64_t oh, int64_t ow, const ct_scalar *sc, int bilinear, int nfill) {  \
         T th[6], fill[CT_VISION_MAX_FILL];                                                            \
@@ -231,18 +243,26 @@ int ct_cpu_vision_resize(const ct_kernel_args *args) {
         float xs = -(float)ow * 0.5f + 0.5f, xe = (float)ow * 0.5f + 0.5f - 1.0f;                     \
         float ys = -(float)oh * 0.5f + 0.5f, ye = (float)oh * 0.5f + 0.5f - 1.0f;                     \
         float xstep = ow > 1 ? (xe - xs) / (float)(ow - 1) : 0, ystep = oh > 1 ? (ye - ys) / (float)(oh - 1) : 0; \
+        int64_t plane_in = h * w, plane_out = oh * ow;                                                \
         _Pragma("omp parallel for if (planes * oh * ow >= CT_GRAIN)")                                 \
-        for (int64_t po = 0; po < planes * oh; po++) {                                                \
-            int64_t p = po / oh, i = po % oh;                                                         \
+        for (int64_t i = 0; i < oh; i++) {                                                            \
             T y = (T)(i < oh / 2 ? ys + ystep * (float)i : ye - ystep * (float)(oh - i - 1));         \
-            const T *src = in + p * h * w;                                                            \
-            T *dst = out + po * ow, f = nfill ? fill[nfill == 1 ? 0 : p % chans] : 0;                 \
             for (int64_t j = 0; j < ow; j++) {                                                        \
                 T x = (T)(j < ow / 2 ? xs + xstep * (float)j : xe - xstep * (float)(ow - j - 1));     \
-                T gx = x * th[0] + y * th[1] + th[2], gy = x * th[3] + y * th[4] + th[5], m;          \
-                T v = sample_##SUF(src, h, w, gx, gy, bilinear, &m);                                  \
-                if (nfill) v = bilinear ? v * m + ((T)1 - m) * f : m < (T)0.5 ? f : v;                \
-                dst[j] = v;                                                                           \
+                T gx = x * th[0] + y * th[1] + th[2], gy = x * th[3] + y * th[4] + th[5], wt[4], m;   \
+                int64_t off[4];                                                                       \
+                int n = taps_##SUF((gx + (T)1) * ((T)w / 2) - (T)0.5, (gy + (T)1) * ((T)h / 2) - (T)0.5, \
+                                   h, w, bilinear, off, wt, &m);                                      \
+                for (int64_t p = 0; p < planes; p++) {                                                \
+                    const T *src = in + p * plane_in;                                                 \
+                    T v = 0;                                                                          \
+                    for (int k = 0; k < n; k++) v += (off[k] >= 0 ? src[off[k]] : (T)0) * wt[k];      \
+                    if (nfill) {                                                                      \
+                        T f = fill[nfill == 1 ? 0 : p % chans];                                       \
+                        v = bilinear ? v * m + ((T)1 - m) * f : m < (T)0.5 ? f : v;                   \
+                    }                                                                                 \
+                    out[p * plane_out + i * ow + j] = v;                                              \
+                }                                                                                     \
             }                                                                                         \
         }                                                                                             \
     }
