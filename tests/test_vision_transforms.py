@@ -294,9 +294,10 @@ def test_tensor_flips_and_grayscale():
     assert_close(F.rgb_to_grayscale(tt(u8)), g[None])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("angle,k", [(90, 1), (180, 2), (-90, 3), (270, 3)])
-def test_tensor_rotate_right_angles_are_rot90(angle, k):
-    a = float_image((2, 7, 7))
+def test_tensor_rotate_right_angles_are_rot90(angle, k, dtype):
+    a = float_image((2, 7, 7), dtype=dtype)
     out = F.rotate(tt(a), angle)
     assert_close(out, np.rot90(a, k, axes=(1, 2)))
 

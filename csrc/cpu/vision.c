@@ -203,7 +203,9 @@ int ct_cpu_vision_resize(const ct_kernel_args *args) {
  * SSE4.1 rounding instruction); exact for |x| < 2^22, and larger values lie
  * outside any image anyway */
 #define CT_FLOOR(T, x) ((T)(int64_t)(x) - (T)((T)(int64_t)(x) > (x)))
-#define CT_RINT(T, x) (((x) + (T)12582912.0) - (T)12582912.0)   /* 1.5 * 2^23 */
+/* adding 1.5 * 2^(mantissa bits) rounds to an integer in the current (nearest-even) mode */
+#define CT_RINT_MAGIC(T) ((T)(sizeof(T) == sizeof(float) ? 12582912.0 : 6755399441055744.0))
+#define CT_RINT(T, x) (((x) + CT_RINT_MAGIC(T)) - CT_RINT_MAGIC(T))
 #define CT_BIG 4194304.0                                          /* 2^22 */
 
 /* The affine warp for element type T: for each output pixel, the grid point of
