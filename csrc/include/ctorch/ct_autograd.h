@@ -45,6 +45,7 @@ enum {
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
+    CT_NODE_CDIST,                     /* cdist, dist: ints {form (ct_ops.h)}; saved {x1, x2, out}; scalars {p} */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */
