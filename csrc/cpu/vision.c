@@ -14,12 +14,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "../core/ct_cpu_alloc.h"
 #include "ct_kernels.h"
 #include "ctorch/ct_ops.h"
 
 /* the taps of one axis: output o reads n[o] inputs idx[o*k ..] with weights w[o*k ..] */
 typedef struct {
     int k;
+    bool contiguous;   /* tap j of output o reads idx[o*k] + j */
     int *n;
     int64_t *idx;
     void *w;   /* float or double, as the image */
@@ -108,9 +110,12 @@ static void taps_free(taps *t) {
             T *dst = out + r * wout;                                                                  \
             for (int64_t o = 0; o < wout; o++) {                                                      \
                 const int64_t *ix = t->idx + o * t->k;                                                \
-                const T *wo = w + o * t->k;                                                           \
-                T acc = src[ix[0]] * wo[0];                                                           \
-                for (int j = 1; j < t->n[o]; j++) acc += src[ix[j]] * wo[j];                          \
+                const T *wo = w + o * t->k, *run = src + ix[0];                                       \
+                T acc = run[0] * wo[0];                                                               \
+                if (t->contiguous) /* antialiased taps are a run of neighbours */                     \
+                    for (int j = 1; j < t->n[o]; j++) acc += run[j] * wo[j];                          \
+                else                                                                                  \
+                    for (int j = 1; j < t->n[o]; j++) acc += src[ix[j]] * wo[j];                      \
                 dst[o] = acc;                                                                         \
             }                                                                                         \
         }                                                                                             \
@@ -148,6 +153,7 @@ static int max_taps(int64_t in, int64_t out, int mode, int aa) {
 
 static int make_taps(taps *t, int64_t in, int64_t out, int mode, int aa, bool dbl) {
     t->k = max_taps(in, out, mode, aa);
+    t->contiguous = aa && mode != CT_RESAMPLE_NEAREST && mode != CT_RESAMPLE_NEAREST_EXACT;
     size_t isz = dbl ? sizeof(double) : sizeof(float), cnt = (size_t)out * (size_t)t->k;
     t->n = malloc(sizeof(int) * (size_t)out);
     t->idx = malloc(sizeof(int64_t) * cnt);
@@ -177,12 +183,13 @@ int ct_cpu_vision_resize(const ct_kernel_args *args) {
         taps_free(&tw);
         return -1;
     }
-    size_t isz = dbl ? sizeof(double) : sizeof(float);
-    void *mid = do_w && do_h ? malloc(isz * (size_t)(planes * h * ow)) : NULL;
-    if (do_w && do_h && !mid) {
+    /* the horizontal pass's output, from the caching allocator (a fresh block would page-fault each call) */
+    int64_t mid_bytes = do_w && do_h ? (int64_t)(dbl ? sizeof(double) : sizeof(float)) * planes * h * ow : 0;
+    void *mid = mid_bytes ? ct_cpu_alloc(mid_bytes) : NULL;
+    if (mid_bytes && !mid) {
         taps_free(&tw);
         taps_free(&th);
-        return ct_error(CT_ERR_RUNTIME, "vision resize: out of memory");
+        return -1;
     }
     void *wdst = do_h ? mid : ct_data(out);
     const void *hsrc = do_w ? mid : ct_data(in);
@@ -193,7 +200,7 @@ int ct_cpu_vision_resize(const ct_kernel_args *args) {
         if (do_w) pass_rows_f(wdst, (const float *)ct_data(in), planes * h, w, ow, &tw);
         if (do_h) pass_cols_f((float *)ct_data(out), hsrc, planes, h, oh, ow, &th);
     }
-    free(mid);
+    if (mid) ct_cpu_free(mid, mid_bytes);
     taps_free(&tw);
     taps_free(&th);
     return 0;
