@@ -113,6 +113,8 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_histogram] = ct_cpu_histogram;
     k[CT_OP_aminmax] = ct_cpu_aminmax;
     k[CT_OP_trace] = ct_cpu_trace;
+    k[CT_OP_vision_resize] = ct_cpu_vision_resize;
+    k[CT_OP_vision_affine] = ct_cpu_vision_affine;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }
