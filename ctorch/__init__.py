@@ -52,6 +52,7 @@ from ._legacy import (  # noqa: E402,F401
 )
 from ._interop import from_numpy, from_dlpack  # noqa: E402,F401
 from . import cuda, backends, autograd, random, nn  # noqa: E402,F401
+from . import optim  # noqa: E402,F401
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
 
 

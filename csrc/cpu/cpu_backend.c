@@ -81,6 +81,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_poisson] = ct_cpu_poisson;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
+    k[CT_OP_optim_step] = avx2 ? ct_cpu_optim_step_avx2 : ct_cpu_optim_step;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

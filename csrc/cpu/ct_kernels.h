@@ -31,5 +31,6 @@ int ct_cpu_poisson(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
+CT_DECLARE_ISA(ct_cpu_optim_step)                     /* optim.c: the optimizer updates */
 
 #endif

@@ -159,4 +159,40 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
                               bool error_if_nonfinite);
 int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
 
+/* ---- optimizer steps over a parameter group (ops/optim.c) ----
+ * One call updates every parameter of a group with PyTorch's torch.optim
+ * rule (the single-tensor, foreach=False order of operations). states[k][i]
+ * is the k-th state tensor of parameter i, in the kind's order:
+ *   SGD: momentum_buffer (a NULL list: no momentum; NULL entries are created,
+ *        new references the caller then owns)
+ *   ADAM: exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad)
+ *   RMSPROP: square_avg, momentum_buffer (momentum > 0), grad_avg (centered)
+ *   ADAGRAD: sum     ADADELTA: square_avg, acc_delta     ADAMAX: exp_avg, exp_inf
+ *   NADAM, RADAM: exp_avg, exp_avg_sq
+ * steps (all but SGD) are 1-element CPU tensors, advanced by one; NADAM's
+ * mu_products likewise multiplied by the step's momentum coefficient. */
+typedef enum {
+    CT_OPTIM_SGD, CT_OPTIM_ADAM, CT_OPTIM_RMSPROP, CT_OPTIM_ADAGRAD, CT_OPTIM_ADADELTA, CT_OPTIM_ADAMAX,
+    CT_OPTIM_NADAM, CT_OPTIM_RADAM, CT_OPTIM_NUM_KINDS
+} ct_optim_kind;
+#define CT_OPTIM_MAX_STATES 3
+typedef struct {
+    ct_optim_kind kind;
+    int n;                                        /* parameters (those with a gradient) */
+    ct_tensor **params, **grads;
+    ct_tensor **states[CT_OPTIM_MAX_STATES];      /* NULL: a list the options leave unused */
+    ct_tensor **steps, **mu_products;
+    double lr, weight_decay, eps, beta1, beta2, momentum, dampening;
+    double alpha;                                 /* RMSprop's alpha, Adadelta's rho */
+    double lr_decay, momentum_decay;
+    bool maximize, nesterov, amsgrad, decoupled, centered;
+} ct_optim_group;
+int ct_optim_step(const ct_optim_group *g);
+/* the optim_step kernel's flags (args->ints[1]); ints[0] is the kind, scalars
+ * the coefficients of the step (their order: cpu/optim.c, set by ops/optim.c) */
+enum {
+    CT_OPTIM_MAXIMIZE = 1, CT_OPTIM_L2 = 2, CT_OPTIM_MOMENTUM = 4, CT_OPTIM_FIRST = 8, CT_OPTIM_NESTEROV = 16,
+    CT_OPTIM_AMSGRAD = 32, CT_OPTIM_CENTERED = 64, CT_OPTIM_RECTIFY = 128
+};
+
 #endif
