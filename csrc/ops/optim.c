@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
@@ -197,9 +198,12 @@ int ct_optim_step(const ct_optim_group *g) {
             if (!g->states[k] || (!g->states[k][i] && g->kind != CT_OPTIM_SGD))
                 return ct_error(CT_ERR_RUNTIME, "%s.step(): the %s of parameter %d is missing", kind_names[g->kind],
                                 state_names[g->kind][k], i);
-    if (g->kind != CT_OPTIM_SGD && (!g->steps || (g->kind == CT_OPTIM_NADAM && !g->mu_products)))
+    if (g->n > 0 && g->kind != CT_OPTIM_SGD && (!g->steps || (g->kind == CT_OPTIM_NADAM && !g->mu_products)))
         return ct_error(CT_ERR_RUNTIME, "%s.step(): the step counters are missing", kind_names[g->kind]);
-    for (int i = 0; i < g->n; i++)
-        if (step_one(g, i) < 0) return -1;
-    return 0;
+    bool grad_mode = ct_grad_enabled();   /* the step (and its copies) records no graph */
+    ct_set_grad_enabled(false);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < g->n; i++) rc = step_one(g, i);
+    ct_set_grad_enabled(grad_mode);
+    return rc;
 }
