@@ -677,9 +677,12 @@ def test_c_step_checks_its_operands():
     with pytest.raises(RuntimeError, match=r"the gradient of parameter 0 \(float32 of shape \[3, 2\]\) does not "
                                            r"match the parameter \(float32 of shape \[2, 3\]\)"):
         torch._C._sgd_step([p], [torch.ones(3, 2)], [], 0.1, 0.0, 0.0, 0.0, False, False)
-    with pytest.raises(RuntimeError, match="the exp_avg_sq of parameter 0 is missing"):
+    with pytest.raises(RuntimeError, match="the exp_avg_sq list is missing"):
         torch._C._adam_step([p], [p], [p.clone()], None, None, [torch.tensor(0.0)], 1e-3, 0.9, 0.999, 1e-8, 0.0,
                             False, False, False)
+    with pytest.raises(RuntimeError, match="the exp_avg of parameter 1 is missing"):
+        torch._C._adam_step([p, p], [p, p], [p.clone(), None], [p.clone(), p.clone()], None,
+                            [torch.tensor(0.0), torch.tensor(0.0)], 1e-3, 0.9, 0.999, 1e-8, 0.0, False, False, False)
     with pytest.raises(RuntimeError, match="`step` must be a 1-element floating point CPU tensor"):
         torch._C._adagrad_step([p], [p], [p.clone()], [torch.zeros(2)], 0.1, 0.0, 0.0, 1e-10, False)
     with pytest.raises(ValueError, match="grads has 2 entries, params has 1"):

@@ -253,19 +253,36 @@ static const optim_loop loops[CT_OPTIM_NUM_KINDS][CT_NUM_DTYPES] = {
     [CT_OPTIM_RADAM] = {CT_DTYPES_FLOAT(CT_OPTIM_ENTRY, radam)},
 };
 
+/* elements [lo, hi) of the group's parameters laid end to end: each parameter's share of the range */
+static void run_range(const ct_kernel_args *a, int64_t lo, int64_t hi) {
+    int kind = (int)a->ints[0], n = a->nints - 1;
+    int64_t off = 0;
+    for (int i = 0; i < n && off < hi; i++) {
+        ct_tensor *const *ops = a->tensors + i * CT_OPTIM_OPERANDS;
+        int64_t size = ct_numel(ops[0]), b = lo > off ? lo - off : 0, e = hi - off < size ? hi - off : size;
+        if (b < e) {
+            char *d[CT_OPTIM_OPERANDS];
+            double c[CT_OPTIM_MAX_COEFS];
+            for (int k = 0; k < CT_OPTIM_OPERANDS; k++) d[k] = ops[k] ? ct_data(ops[k]) : NULL;
+            for (int k = 0; k < CT_OPTIM_MAX_COEFS; k++) c[k] = a->scalars[i * CT_OPTIM_MAX_COEFS + k].d;
+            loops[kind][ops[0]->dtype](d, c, (int)a->ints[1 + i], b, e);
+        }
+        off += size;
+    }
+}
+
+/* a group's update (ct_ops.h): one parallel region over all its elements, split evenly among the threads
+ * (whole vectors each), so a step waits for its threads once, not once per parameter */
 int CT_ISA(ct_cpu_optim_step)(const ct_kernel_args *a) {
-    char *d[2 + CT_OPTIM_MAX_STATES] = {0};
-    double c[16];
-    const ct_tensor *p = a->tensors[0];
-    optim_loop f = loops[a->ints[0]][p->dtype];
-    if (!f) return ct_error_dtype("optim_step", p->dtype);
-    for (int k = 0; k < a->ntensors; k++) d[k] = a->tensors[k] ? ct_data(a->tensors[k]) : NULL;
-    for (int k = 0; k < a->nscalars && k < 16; k++) c[k] = a->scalars[k].d;
-    int fl = (int)a->ints[1];
-    int64_t n = ct_numel(p);
-    int nt = n >= CT_GRAIN ? ct_get_num_threads() : 1;
+    int64_t total = 0;
+    for (int i = 0; i < a->nints - 1; i++) {
+        const ct_tensor *p = a->tensors[i * CT_OPTIM_OPERANDS];
+        if (!loops[a->ints[0]][p->dtype]) return ct_error_dtype("optim_step", p->dtype);
+        total += ct_numel(p);
+    }
+    int nt = total >= CT_GRAIN ? ct_get_num_threads() : 1;
     if (nt < 2) {
-        f(d, c, fl, 0, n);
+        run_range(a, 0, total);
         return 0;
     }
 #pragma omp parallel num_threads(nt)
@@ -274,9 +291,8 @@ int CT_ISA(ct_cpu_optim_step)(const ct_kernel_args *a) {
 #ifdef _OPENMP
         t = omp_get_thread_num(), k = omp_get_num_threads();
 #endif
-        /* split on multiples of 16 elements: whole vectors per thread */
-        int64_t lo = (n * t / k) & ~(int64_t)15, hi = t == k - 1 ? n : (n * (t + 1) / k) & ~(int64_t)15;
-        f(d, c, fl, lo, hi);
+        int64_t lo = (total * t / k) & ~(int64_t)15, hi = t == k - 1 ? total : (total * (t + 1) / k) & ~(int64_t)15;
+        run_range(a, lo, hi);
     }
     return 0;
 }

@@ -188,8 +188,13 @@ typedef struct {
     bool maximize, nesterov, amsgrad, decoupled, centered;
 } ct_optim_group;
 int ct_optim_step(const ct_optim_group *g);
-/* the optim_step kernel's flags (args->ints[1]); ints[0] is the kind, scalars
- * the coefficients of the step (their order: cpu/optim.c, set by ops/optim.c) */
+/* The optim_step kernel runs a group's parameters (of one device) in one call:
+ * per parameter CT_OPTIM_OPERANDS tensors {param, grad, states...} (NULL where
+ * unused; all dense and laid out alike), CT_OPTIM_MAX_COEFS coefficients
+ * (their order per kind: cpu/optim.c) and, in ints = {kind, flags...}, its
+ * flags: */
+#define CT_OPTIM_OPERANDS (2 + CT_OPTIM_MAX_STATES)
+#define CT_OPTIM_MAX_COEFS 10
 enum {
     CT_OPTIM_MAXIMIZE = 1, CT_OPTIM_L2 = 2, CT_OPTIM_MOMENTUM = 4, CT_OPTIM_FIRST = 8, CT_OPTIM_NESTEROV = 16,
     CT_OPTIM_AMSGRAD = 32, CT_OPTIM_CENTERED = 64, CT_OPTIM_RECTIFY = 128
