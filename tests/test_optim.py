@@ -302,6 +302,25 @@ def test_parameters_without_grad_are_skipped():
     assert optim.SGD([b], lr=0.1).step() is None
 
 
+def test_step_updates_state_in_place_and_leaves_gradients():
+    a = torch.ones(3, requires_grad=True)
+    b = torch.ones(2, dtype=torch.float64, requires_grad=True)   # one group may mix dtypes
+    opt = optim.SGD([a, b], lr=0.1, momentum=0.9, weight_decay=0.5, maximize=True)
+    a.grad, b.grad = torch.full((3,), 2.0), torch.full((2,), 4.0, dtype=torch.float64)
+    opt.step()
+    buf = opt.state[a]["momentum_buffer"]
+    assert buf is not a.grad and values(buf).tolist() == [-1.5] * 3   # -g + wd * p
+    opt.step()
+    assert opt.state[a]["momentum_buffer"] is buf and values(buf).tolist()[0] == pytest.approx(-1.5 * 0.9 - 1.425)
+    assert values(a.grad).tolist() == [2.0] * 3 and values(b.grad).tolist() == [4.0, 4.0]
+    assert opt.state[b]["momentum_buffer"].dtype == torch.float64
+    adam = optim.Adam([a])
+    adam.step()
+    exp_avg = adam.state[a]["exp_avg"]
+    adam.step()
+    assert adam.state[a]["exp_avg"] is exp_avg
+
+
 def test_sgd_without_momentum_keeps_no_state():
     p = torch.ones(3, requires_grad=True)
     opt = optim.SGD([p], lr=0.5)

@@ -12,7 +12,6 @@
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_ops.h"
 
-
 static const char *const kind_names[CT_OPTIM_NUM_KINDS] = {"SGD",      "Adam",   "RMSprop", "Adagrad",
                                                            "Adadelta", "Adamax", "NAdam",   "RAdam"};
 static const int num_states[CT_OPTIM_NUM_KINDS] = {1, 3, 3, 1, 2, 2, 2, 2};
@@ -34,7 +33,8 @@ static bool uses_state(const ct_optim_group *g, int k) {
 static int dtype_error(ct_optim_kind kind, ct_dtype d) {
     switch (kind) {
     case CT_OPTIM_SGD:
-        return ct_error(CT_ERR_RUNTIME, "For integral input tensors, argument alpha must not be a floating point number.");
+        return ct_error(CT_ERR_RUNTIME,
+                        "For integral input tensors, argument alpha must not be a floating point number.");
     case CT_OPTIM_RMSPROP: case CT_OPTIM_ADAGRAD: case CT_OPTIM_ADADELTA:
         return ct_error(CT_ERR_RUNTIME, "result type Float can't be cast to the desired output type %s",
                         ct_dtype_infos[d].legacy);
@@ -52,14 +52,15 @@ static int check_like(const ct_optim_group *g, int i, ct_tensor *t, const char *
     char a[256], b[256];
     return ct_error(CT_ERR_RUNTIME, "%s.step(): the %s of parameter %d (%s of shape %s) does not match the parameter "
                     "(%s of shape %s)", kind_names[g->kind], what, i, ct_dtype_name(t->dtype),
-                    ct_shape_str(t->ndim, t->sizes, a, 256), ct_dtype_name(p->dtype), ct_shape_str(p->ndim, p->sizes, b, 256));
+                    ct_shape_str(t->ndim, t->sizes, a, 256), ct_dtype_name(p->dtype),
+                    ct_shape_str(p->ndim, p->sizes, b, 256));
 }
 
 /* a step counter (or NAdam's mu_product): a 1-element floating CPU tensor */
 static int check_counter(const ct_optim_group *g, ct_tensor *t, const char *what) {
     if (ct_numel(t) == 1 && ct_is_floating(t->dtype) && ct_device_of(t).type == CT_DEV_CPU) return 0;
-    return ct_error(CT_ERR_RUNTIME, "%s.step(): `%s` must be a 1-element floating point CPU tensor", kind_names[g->kind],
-                    what);
+    return ct_error(CT_ERR_RUNTIME, "%s.step(): `%s` must be a 1-element floating point CPU tensor",
+                    kind_names[g->kind], what);
 }
 
 /* a counter's value times mul plus add, rounded to its dtype and stored (step += 1, mu_product *= mu, as
@@ -240,10 +241,11 @@ int ct_optim_step(const ct_optim_group *g) {
     int rc = ops && s && flags ? 0 : ct_error(CT_ERR_NOMEM, "out of memory");
     bool grad_mode = ct_grad_enabled();   /* the step (and its copies) records no graph */
     ct_set_grad_enabled(false);
-    int nready = 0;
-    for (; rc == 0 && nready < g->n; nready++)
+    int nready = 0;   /* parameters whose slots hold references */
+    while (rc == 0 && nready < g->n) {
         rc = prepare(g, nready, ops + nready * CT_OPTIM_OPERANDS, s + nready * CT_OPTIM_MAX_COEFS, flags + nready);
-    if (rc < 0) nready--;   /* the failed one holds no references */
+        nready += rc == 0;
+    }
     for (int i0 = 0, i1; rc == 0 && i0 < g->n; i0 = i1) {   /* runs of parameters on one device */
         for (i1 = i0 + 1; i1 < g->n && ct_device_eq(ct_device_of(g->params[i1]), ct_device_of(g->params[i0])); i1++) {}
         rc = dispatch(g, i0, i1, ops, s, flags);

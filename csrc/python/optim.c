@@ -1,9 +1,10 @@
 /* Optimizer steps for Python: ctorch._C._<name>_step(params, grads, <state lists>, [steps,] <options>)
  * updates a whole parameter group in one call (ops/optim.c). Arguments are
  * described by tables: where each one goes in the ct_optim_group. */
-#include <stddef.h>
+#include "ct_python.h"   /* (Python.h before the standard headers) */
 
-#include "ct_python.h"
+#include <stddef.h>
+#include <string.h>
 
 typedef enum { ARG_LIST, ARG_DOUBLE, ARG_BOOL } arg_kind;
 typedef struct {
@@ -42,17 +43,14 @@ static int tensor_list(const char *fname, const char *name, PyObject *seq, Py_ss
     return rc;
 }
 
-/* SGD's result: the momentum buffers, those the step created wrapped as new tensors */
-static PyObject *momentum_buffers(PyObject *given, ct_tensor **bufs, Py_ssize_t n) {
-    PyObject *fast = PySequence_Fast(given, "expected a list"), *out = fast ? PyList_New(n) : NULL;
+/* SGD's result: its momentum buffers as a list (the Python objects of those given, new ones for those made) */
+static PyObject *buffer_list(ct_tensor *const *bufs, Py_ssize_t n) {
+    PyObject *out = PyList_New(n);
     for (Py_ssize_t i = 0; out && i < n; i++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(fast, i);
-        if (o == Py_None) o = ct_wrap(ct_incref(bufs[i]));
-        else Py_INCREF(o);
+        PyObject *o = ct_wrap(ct_incref(bufs[i]));
         if (!o) Py_CLEAR(out);
         else PyList_SET_ITEM(out, i, o);
     }
-    Py_XDECREF(fast);
     return out;
 }
 
@@ -82,7 +80,12 @@ static PyObject *optim_call(const char *fname, ct_optim_kind kind, const arg_spe
         }
     }
     PyObject *result = NULL;
+    ct_tensor **given = NULL;   /* SGD's momentum buffers as passed (NULL: the step makes one) */
     if (rc == 0 && n > INT32_MAX) rc = (PyErr_SetString(PyExc_ValueError, "too many parameters"), -1);
+    if (rc == 0 && kind == CT_OPTIM_SGD && g.states[0]) {
+        if ((given = PyMem_Malloc(sizeof *given * (size_t)n))) memcpy(given, g.states[0], sizeof *given * (size_t)n);
+        else rc = (PyErr_NoMemory(), -1);
+    }
     if (rc == 0) {
         g.n = (int)n;
         int64_t numel = 0;
@@ -91,16 +94,13 @@ static PyObject *optim_call(const char *fname, ct_optim_kind kind, const arg_spe
             if (!g.params[i] || !g.grads || !g.grads[i])
                 rc = (PyErr_Format(PyExc_TypeError, "%s(): params and grads must be tensors", fname), -1);
         if (rc == 0) CT_NOGIL(numel, rc = ct_optim_step(&g));
-        if (rc == 0 && kind == CT_OPTIM_SGD && g.momentum != 0) result = momentum_buffers(vals[2], g.states[0], n);
+        if (rc == 0 && kind == CT_OPTIM_SGD && g.momentum != 0) result = buffer_list(g.states[0], n);
         else if (rc == 0) result = (Py_INCREF(Py_None), Py_None);
         else if (!PyErr_Occurred()) ct_raise();
     }
-    if (kind == CT_OPTIM_SGD && g.states[0]) {   /* drop the step's references to the buffers it created */
-        PyObject *fast = PySequence_Fast(vals[2], "expected a list");
-        for (Py_ssize_t i = 0; fast && i < n; i++)
-            if (PySequence_Fast_GET_ITEM(fast, i) == Py_None) ct_xdecref(g.states[0][i]);
-        Py_XDECREF(fast);
-    }
+    for (Py_ssize_t i = 0; given && i < n; i++)   /* drop the step's references to the buffers it made */
+        if (!given[i]) ct_xdecref(g.states[0][i]);
+    PyMem_Free(given);
     ct_tensor **lists[] = {g.params, g.grads, g.states[0], g.states[1], g.states[2], g.steps, g.mu_products};
     for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) PyMem_Free(lists[i]);
     return result;
