@@ -624,6 +624,12 @@ def _int_param_step(name):
     getattr(optim, name)([p]).step()
 
 
+def _expanded_param_step(name):
+    p = torch.zeros(1).expand(3).requires_grad_()
+    p.grad = torch.ones(3)
+    getattr(optim, name)([p], lr=0.1).step()
+
+
 def _load(sd):
     optim.SGD([_p()], lr=0.1).load_state_dict(sd)
 
@@ -677,6 +683,10 @@ BAD = [
      "\"lerp_kernel_scalar\" not implemented for 'Long'"),
     ("int adagrad", lambda: _int_param_step("Adagrad"), RuntimeError,
      "result type Float can't be cast to the desired output type Long"),
+    ("expanded sgd", lambda: _expanded_param_step("SGD"), RuntimeError,
+     "unsupported operation: more than one element of the written-to tensor refers to a single memory location."),
+    ("expanded adam", lambda: _expanded_param_step("Adam"), RuntimeError,
+     "unsupported operation: more than one element of the written-to tensor refers to a single memory location."),
     ("step abstract", lambda: optim.Optimizer([_p()], {}).step(), NotImplementedError, ""),
 ]
 
