@@ -326,6 +326,21 @@ def test_composite_state_dict_round_trip():
     assert s.get_last_lr() == s2.get_last_lr() and s2.last_epoch == 9
 
 
+def test_tensor_learning_rate_is_filled_in_place():
+    lr = torch.tensor(0.1)
+    p = torch.ones(2, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=0.9)
+    s = sched.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(5):
+        p.grad = torch.ones(2)
+        opt.step()
+        s.step()
+    assert opt.param_groups[0]["lr"] is lr and float(lr) == pytest.approx(0.025)
+    assert torch.is_tensor(s.get_last_lr()[0]) and s.get_last_lr()[0] is not lr
+    assert float(s.base_lrs[0]) == pytest.approx(0.1)
+    np.testing.assert_allclose(p.detach().numpy(), [0.30017247796058655] * 2, rtol=1e-6)
+
+
 # ---- warnings ----
 
 def test_scheduler_step_before_optimizer_step_warns():

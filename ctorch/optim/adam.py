@@ -2,14 +2,9 @@
 import ctorch as torch
 
 from .optimizer import (Optimizer, _check_betas, _check_fused, _check_lr, _check_nonnegative,
-                        _check_not_differentiable, _scalar_tensor)
+                        _check_not_differentiable, _scalar_tensor, _to_scalar)
 
 __all__ = ["Adam"]
-
-
-def _to_scalar(x):
-    """A 1-element tensor hyperparameter as a 0-dim tensor (squeezed), anything else as it is."""
-    return x.squeeze() if isinstance(x, torch.Tensor) and x.dim() != 0 else x
 
 
 class Adam(Optimizer):

@@ -11,7 +11,7 @@ from weakref import ref
 
 from ctorch import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _to_scalar
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
            "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
@@ -30,10 +30,6 @@ def _check_verbose(verbose):
     if verbose != "deprecated":
         warnings.warn("The verbose parameter is deprecated. Please use get_last_lr() to access the learning rate.",
                       UserWarning, stacklevel=3)
-
-
-def _to_scalar(x):
-    return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
 def _format_param(name, optimizer, param):

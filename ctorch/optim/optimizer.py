@@ -44,6 +44,11 @@ def _get_scalar_dtype():
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
+def _to_scalar(x):
+    """A 1-element tensor hyperparameter as a 0-dim tensor (squeezed), anything else as it is."""
+    return x.squeeze() if isinstance(x, torch.Tensor) and x.dim() != 0 else x
+
+
 def _scalar_tensor(value):
     return torch.tensor(float(value), dtype=_get_scalar_dtype())
 
