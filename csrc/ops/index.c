@@ -232,12 +232,14 @@ static int scatter_scalar(ct_tensor *out, ct_tensor *idx, int64_t dim, ct_scalar
 /* mean's divisor: how many values met at each position of out (at least 1) */
 static ct_tensor *mean_counts(ct_tensor *out, int64_t dim, ct_tensor *idx, bool include_self) {
     ct_tensor *count = ct_full(out->ndim, out->sizes, ct_scalar_i(include_self), out->dtype, ct_device_of(out));
-    ct_scalar one = ct_scalar_i(1);
-    if (count && (scatter_scalar(count, idx, dim, one, CT_SCATTER_ADD) < 0 ||
-                  !ct_unary(CT_OP_clamp_min, count, &one, count))) {
-        ct_decref(count);
+    ct_scalar params[2] = {ct_scalar_i(1), ct_scalar_i(0)};   /* unary kernels read two parameters */
+    ct_tensor *clamped = count && scatter_scalar(count, idx, dim, params[0], CT_SCATTER_ADD) == 0
+                             ? ct_unary(CT_OP_clamp_min, count, params, count) : NULL;
+    if (!clamped) {
+        ct_xdecref(count);
         return NULL;
     }
+    ct_decref(clamped);   /* count itself, written in place */
     return count;
 }
 
@@ -253,8 +255,12 @@ static ct_tensor *scatter_reduce_values(ct_tensor *self, int64_t d, ct_tensor *i
                                                      CT_SCATTER_SET) == 0);
     ok = ok && run_kernel(CT_OP_scatter, out, idx, src, d, modes[reduce]) == 0;
     *counts = ok && reduce == CT_SR_MEAN ? mean_counts(out, d, idx, include_self) : NULL;
-    if (ok && reduce == CT_SR_MEAN)
-        ok = *counts && ct_binary(ct_is_floating(out->dtype) ? CT_OP_div : CT_OP_floor_divide, out, *counts, NULL, out);
+    if (ok && reduce == CT_SR_MEAN) {   /* out /= counts, in place (the returned reference is out itself) */
+        ct_tensor *q = *counts ? ct_binary(ct_is_floating(out->dtype) ? CT_OP_div : CT_OP_floor_divide, out,
+                                           *counts, NULL, out) : NULL;
+        ok = q != NULL;
+        ct_xdecref(q);
+    }
     if (!ok) ct_xdecref(out);
     return ok ? out : NULL;
 }

@@ -32,12 +32,12 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
                  "cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
                  "set `error_if_nonfinite=False`", order);
     } else if (total) {   /* coef = min(max_norm / (total + 1e-6), 1), each grad scaled by it in place */
-        ct_scalar one = ct_scalar_f(1.0);
+        ct_scalar one[2] = {ct_scalar_f(1.0), ct_scalar_f(0.0)};   /* unary kernels read two parameters */
         ct_tensor *mx = ct_scalar_tensor(ct_scalar_f(max_norm), total->dtype, true);
         ct_tensor *eps = ct_scalar_tensor(ct_scalar_f(1e-6), total->dtype, true);
         ct_tensor *den = eps ? ct_binary(CT_OP_add, total, eps, NULL, NULL) : NULL;
         ct_tensor *q = mx && den ? ct_binary(CT_OP_div, mx, den, NULL, NULL) : NULL;
-        coef = q ? ct_unary(CT_OP_clamp_max, q, &one, NULL) : NULL;
+        coef = q ? ct_unary(CT_OP_clamp_max, q, one, NULL) : NULL;
         for (int i = 0; coef && i < n; i++) {
             ct_tensor *r = ct_binary(CT_OP_mul, grads[i], coef, NULL, grads[i]);
             if (!r) {
