@@ -140,7 +140,7 @@ static inline ct_bf16 ct_float_to_bf16(float f) {
 }
 
 /* load a storage value as its compute type, and store one back */
-#define CT_LOAD_BOOL(p) (*(p))
+#define CT_LOAD_BOOL(p) (*(const uint8_t *)(p) != 0)   /* any nonzero byte is true (bytes from files or buffers may not be 0/1) */
 #define CT_LOAD_UINT8(p) (*(p))
 #define CT_LOAD_INT8(p) (*(p))
 #define CT_LOAD_INT16(p) (*(p))
