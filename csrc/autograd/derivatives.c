@@ -511,6 +511,10 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         break;
     }
     case CT_NODE_SCATTER_REDUCE: gi[0] = scatter_reduce_grads(ar, n, g, &gi[1]); break;
+    case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL: /* ops/nn_conv.c; its new references kept here */
+        if (ct_nn_conv_backward(n, g, gi) < 0) return -1;
+        for (int i = 0; i < n->nnext; i++) if (gi[i]) keep(ar, gi[i]);
+        break;
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -624,7 +628,9 @@ int ct_differentiable_ops(const char **names, int max) {
         "unsqueeze", "squeeze", "flatten", "permute", "transpose", "t", "expand", "narrow", "select", "slice",
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
-        "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter", NULL};
+        "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
+        "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+        "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

@@ -81,6 +81,13 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_poisson] = ct_cpu_poisson;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
+    k[CT_OP_conv2d] = ct_cpu_conv2d;
+    k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
+    k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;
+    k[CT_OP_max_pool2d] = ct_cpu_max_pool2d;
+    k[CT_OP_max_pool2d_backward] = ct_cpu_max_pool2d_backward;
+    k[CT_OP_avg_pool2d] = ct_cpu_avg_pool2d;
+    k[CT_OP_avg_pool2d_backward] = ct_cpu_avg_pool2d_backward;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

@@ -31,5 +31,12 @@ int ct_cpu_poisson(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
+int ct_cpu_conv2d(const ct_kernel_args *args);        /* nn_conv.c */
+int ct_cpu_conv_transpose2d(const ct_kernel_args *args);
+int ct_cpu_conv_weight_grad(const ct_kernel_args *args);
+int ct_cpu_max_pool2d(const ct_kernel_args *args);    /* nn_pool.c */
+int ct_cpu_max_pool2d_backward(const ct_kernel_args *args);
+int ct_cpu_avg_pool2d(const ct_kernel_args *args);
+int ct_cpu_avg_pool2d_backward(const ct_kernel_args *args);
 
 #endif

@@ -45,6 +45,10 @@ enum {
     CT_NODE_SCATTER,                   /* scatter (src, value), scatter_add, index_add: ints {dim, accumulate} */
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
+    CT_NODE_CONV,                      /* convolutions: ints {spatial dims, transposed, sH sW pH pW dH dW groups};
+                                          saved: input, weight (ops/nn_conv.c) */
+    CT_NODE_MAX_POOL,                  /* max_pool2d, adaptive_max_pool2d: saved: the indices (ops/nn_pool.c) */
+    CT_NODE_AVG_POOL,                  /* avg_pool2d, adaptive_avg_pool2d: ints as CT_POOL_* */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -1,0 +1,167 @@
+/* The float kernels of cpu/nn_conv.c for one element type, included once per
+ * type with CT_T (float, double), CT_GEMM (the BLAS gemm of that type) and
+ * CT_SFX (a suffix for the names) defined.
+ *
+ * The column matrix of image n holds, for each image channel c and kernel
+ * offset (i, j), one row of all output positions p = (oh, ow): the value of
+ * the image at (oh * sh - ph + i * dh, ow * sw - pw + j * dw), or 0 outside.
+ * Rows are ordered (c, i, j), so group g's rows are one block of ck rows.
+ * Work goes by tiles of positions so that a tile's columns stay in cache. */
+#define CT_NAME_(a, b) a##b
+#define CT_NAME(a, b) CT_NAME_(a, b)
+
+/* rows for channels [0, nch) of img (one image, from its channel c0) into col,
+ * positions [p0, p0 + tl); a row is walked one output row (oh) at a time */
+static void CT_NAME(im2col, CT_SFX)(const geom *g, const CT_T *img, int64_t nch, int64_t p0, int64_t tl, CT_T *col) {
+    for (int64_t c = 0; c < nch; c++)
+        for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j = 0; j < g->kw; j++) {
+                CT_T *row = col + ((c * g->kh + i) * g->kw + j) * tl;
+                const CT_T *plane = img + c * g->H * g->W;
+                int64_t off = j * g->dw - g->pw;   /* the image column of output column q: q * sw + off */
+                for (int64_t p = p0, end = p0 + tl; p < end;) {
+                    int64_t oh = p / g->OW, ow = p % g->OW, seg = g->OW - ow < end - p ? g->OW - ow : end - p;
+                    int64_t ih = oh * g->sh - g->ph + i * g->dh, lo = ow, hi = ow;
+                    CT_T *dst = row + (p - p0);   /* dst[q - ow]: output column q */
+                    if (ih >= 0 && ih < g->H) valid_cols(ow, ow + seg, g->sw, off, g->W, &lo, &hi);
+                    for (int64_t q = ow; q < lo; q++) dst[q - ow] = 0;
+                    if (hi > lo) {
+                        const CT_T *src = plane + ih * g->W;
+                        if (g->sw == 1)
+                            memcpy(dst + (lo - ow), src + lo + off, (size_t)(hi - lo) * sizeof(CT_T));
+                        else
+                            for (int64_t q = lo; q < hi; q++) dst[q - ow] = src[q * g->sw + off];
+                    }
+                    for (int64_t q = hi; q < ow + seg; q++) dst[q - ow] = 0;
+                    p += seg;
+                }
+            }
+}
+
+/* the inverse walk: every column value added into the image position it came from */
+static void CT_NAME(col2im, CT_SFX)(const geom *g, CT_T *img, int64_t nch, int64_t p0, int64_t tl, const CT_T *col) {
+    for (int64_t c = 0; c < nch; c++)
+        for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j = 0; j < g->kw; j++) {
+                const CT_T *row = col + ((c * g->kh + i) * g->kw + j) * tl;
+                CT_T *plane = img + c * g->H * g->W;
+                int64_t off = j * g->dw - g->pw;
+                for (int64_t p = p0, end = p0 + tl; p < end;) {
+                    int64_t oh = p / g->OW, ow = p % g->OW, seg = g->OW - ow < end - p ? g->OW - ow : end - p;
+                    int64_t ih = oh * g->sh - g->ph + i * g->dh, lo = ow, hi = ow;
+                    const CT_T *src = row + (p - p0);
+                    if (ih >= 0 && ih < g->H) valid_cols(ow, ow + seg, g->sw, off, g->W, &lo, &hi);
+                    CT_T *dst = plane + (ih >= 0 && ih < g->H ? ih : 0) * g->W;
+                    for (int64_t q = lo; q < hi; q++) dst[q * g->sw + off] += src[q - ow];
+                    p += seg;
+                }
+            }
+}
+
+/* C (m x n, row stride ldc) = alpha * op(A) op(B) + beta * C, single-threaded BLAS */
+static void CT_NAME(gemm, CT_SFX)(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const CT_T *a, int64_t lda,
+                                  const CT_T *b, int64_t ldb, CT_T beta, CT_T *c, int64_t ldc) {
+    CT_GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+            1, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+/* out (N, K, OH, OW) = conv(x (N, C, H, W), w (K, C/G, kh, kw)) + bias:
+ * one GEMM per group and tile, threads over (image, tile) items */
+static int CT_NAME(conv_forward, CT_SFX)(const geom *g, CT_T *out, const CT_T *x, const CT_T *w, const CT_T *bias) {
+    int64_t ntiles = (g->L + g->tile - 1) / g->tile, items = g->N * ntiles, rows = g->C * g->kh * g->kw;
+    int nt = team(items, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
+    CT_T *bufs = g->direct ? NULL : malloc((size_t)(nt * rows * g->tile) * sizeof(CT_T));
+    if (!g->direct && !bufs) return ct_error(CT_ERR_NOMEM, "conv2d: out of memory for the column buffer");
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t it = 0; it < items; it++) {
+        int64_t n = it / ntiles, p0 = it % ntiles * g->tile, tl = g->L - p0 < g->tile ? g->L - p0 : g->tile;
+        const CT_T *cols = x + n * g->C * g->L + p0;
+        int64_t ld = g->L;
+        if (!g->direct) {
+            CT_T *col = bufs + (int64_t)omp_get_thread_num() * rows * g->tile;
+            CT_NAME(im2col, CT_SFX)(g, x + n * g->C * g->H * g->W, g->C, p0, tl, col);
+            cols = col;
+            ld = tl;
+        }
+        CT_T *o = out + n * g->K * g->L + p0;
+        for (int64_t k = 0; bias && k < g->K; k++)
+            for (int64_t q = 0; q < tl; q++) o[k * g->L + q] = bias[k];
+        for (int64_t grp = 0; grp < g->G; grp++)
+            CT_NAME(gemm, CT_SFX)(false, false, g->kg, tl, g->ck, w + grp * g->kg * g->ck, g->ck, cols + grp * g->ck * ld,
+                                  ld, bias ? 1 : 0, o + grp * g->kg * g->L, g->L);
+    }
+    free(bufs);
+    return 0;
+}
+
+/* img (N, C, H, W) = conv_transpose(cols (N, K, OH, OW), w (K, C/G, kh, kw)) + bias: per image, group
+ * and chunk of channels, the columns w^T @ cols tile by tile, added back into the image; the items
+ * write disjoint channels, so threads never share an element */
+static int CT_NAME(conv_data, CT_SFX)(const geom *g, CT_T *img, const CT_T *in, const CT_T *w, const CT_T *bias) {
+    int nt = team(g->N * g->G * g->cg, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
+    int64_t chunks = g->N * g->G >= nt ? 1 : (nt + g->N * g->G - 1) / (g->N * g->G);
+    if (chunks > g->cg) chunks = g->cg;
+    int64_t items = g->N * g->G * chunks, khw = g->kh * g->kw, per = (g->cg + chunks - 1) / chunks;
+    CT_T *bufs = g->direct ? NULL : malloc((size_t)(nt * per * khw * g->tile) * sizeof(CT_T));
+    if (!g->direct && !bufs) return ct_error(CT_ERR_NOMEM, "conv_transpose2d: out of memory for the column buffer");
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t it = 0; it < items; it++) {
+        int64_t n = it / (g->G * chunks), grp = it / chunks % g->G, ch = it % chunks;
+        int64_t c0 = ch * per, c1 = c0 + per < g->cg ? c0 + per : g->cg;   /* channels within the group */
+        if (c0 >= c1) continue;
+        CT_T *dst = img + (n * g->C + grp * g->cg + c0) * g->H * g->W;
+        for (int64_t c = c0; c < c1; c++)
+            for (int64_t q = 0; q < g->H * g->W; q++) dst[(c - c0) * g->H * g->W + q] = bias ? bias[grp * g->cg + c] : 0;
+        const CT_T *src = in + (n * g->K + grp * g->kg) * g->L, *wg = w + grp * g->kg * g->ck + c0 * khw;
+        CT_T *col = g->direct ? NULL : bufs + (int64_t)omp_get_thread_num() * per * khw * g->tile;
+        for (int64_t p0 = 0; p0 < g->L; p0 += g->tile) {
+            int64_t tl = g->L - p0 < g->tile ? g->L - p0 : g->tile;
+            if (g->direct) {
+                CT_NAME(gemm, CT_SFX)(true, false, c1 - c0, tl, g->kg, wg, g->ck, src + p0, g->L, 1, dst + p0, g->L);
+                continue;
+            }
+            CT_NAME(gemm, CT_SFX)(true, false, (c1 - c0) * khw, tl, g->kg, wg, g->ck, src + p0, g->L, 0, col, tl);
+            CT_NAME(col2im, CT_SFX)(g, dst, c1 - c0, p0, tl, col);
+        }
+    }
+    free(bufs);
+    return 0;
+}
+
+/* gw (K, C/G, kh, kw) = sum over images and tiles of grad @ cols^T: each thread sums its
+ * (image, tile) items into its own buffer; the buffers are added at the end */
+static int CT_NAME(conv_weight, CT_SFX)(const geom *g, CT_T *gw, const CT_T *x, const CT_T *grad) {
+    int64_t ntiles = (g->L + g->tile - 1) / g->tile, items = g->N * ntiles, rows = g->C * g->kh * g->kw;
+    int64_t wsize = g->K * g->ck;
+    int nt = team(items, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
+    size_t col_elems = g->direct ? 0 : (size_t)(rows * g->tile), acc_elems = nt > 1 ? (size_t)wsize : 0;
+    CT_T *bufs = calloc((size_t)nt * (col_elems + acc_elems) + 1, sizeof(CT_T));
+    if (!bufs) return ct_error(CT_ERR_NOMEM, "convolution_backward: out of memory for the column buffer");
+    memset(gw, 0, (size_t)wsize * sizeof(CT_T));
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t it = 0; it < items; it++) {
+        int64_t n = it / ntiles, p0 = it % ntiles * g->tile, tl = g->L - p0 < g->tile ? g->L - p0 : g->tile;
+        CT_T *mine = bufs + (int64_t)omp_get_thread_num() * (int64_t)(col_elems + acc_elems);
+        CT_T *acc = nt > 1 ? mine + col_elems : gw;
+        const CT_T *cols = x + n * g->C * g->L + p0;
+        int64_t ld = g->L;
+        if (!g->direct) {
+            CT_NAME(im2col, CT_SFX)(g, x + n * g->C * g->H * g->W, g->C, p0, tl, mine);
+            cols = mine;
+            ld = tl;
+        }
+        const CT_T *gy = grad + n * g->K * g->L + p0;
+        for (int64_t grp = 0; grp < g->G; grp++)
+            CT_NAME(gemm, CT_SFX)(false, true, g->kg, g->ck, tl, gy + grp * g->kg * g->L, g->L, cols + grp * g->ck * ld,
+                                  ld, 1, acc + grp * g->kg * g->ck, g->ck);
+    }
+    for (int t = 0; t < nt && nt > 1; t++) {
+        const CT_T *acc = bufs + (int64_t)t * (int64_t)(col_elems + acc_elems) + col_elems;
+        for (int64_t i = 0; i < wsize; i++) gw[i] += acc[i];
+    }
+    free(bufs);
+    return 0;
+}
+
+#undef CT_NAME
+#undef CT_NAME_
