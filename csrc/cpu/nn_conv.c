@@ -26,7 +26,7 @@ typedef struct {
     int64_t tile;            /* output positions per column tile */
 } geom;
 
-#define TILE_BYTES (256 * 1024)   /* one tile of columns: fits the L2 cache beside the GEMM's panels */
+#define TILE_BYTES (1024 * 1024)   /* one tile of columns: fits the L2 cache beside the GEMM's panels */
 
 static geom geom_of(const ct_tensor *img, const ct_tensor *cols, const ct_tensor *w, const int64_t *ints) {
     geom g = {.N = img->sizes[0], .C = img->sizes[1], .H = img->sizes[2], .W = img->sizes[3],
