@@ -66,9 +66,25 @@ class Tensor(_C._TensorBase):
         return bool((self == element).any().item())
 
     def __deepcopy__(self, memo):
+        """A new leaf with a copy of the data, requires_grad and .grad (graph leaves only, as in PyTorch)."""
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                               "because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) not in memo:
-            memo[id(self)] = self.clone()
+            new = self.detach().clone().requires_grad_(self.requires_grad)
+            if self.grad is not None:
+                new.grad = self.grad.__deepcopy__(memo)
+            memo[id(self)] = new
         return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        """Pickling (copy, multiprocessing queues): the values as a NumPy array, the dtype and requires_grad.
+        Checkpoints use ctorch.save, PyTorch's zip format, instead."""
+        t = self.detach().cpu()
+        values = (t.float() if t.dtype == _C.bfloat16 else t).numpy().copy()
+        return _rebuild_tensor, (values, str(self.dtype), self.requires_grad, str(self.device))
 
     def __reversed__(self):
         if self.dim() == 0:
@@ -140,3 +156,11 @@ class Tensor(_C._TensorBase):
             "strides": strides,
             "version": 3,
         }
+
+
+def _rebuild_tensor(values, dtype, requires_grad, device):
+    """The inverse of Tensor.__reduce_ex__."""
+    t = _C.tensor(values).to(getattr(_C, dtype.split(".")[-1]))
+    if device != "cpu":
+        t = t.to(device)
+    return t.requires_grad_(requires_grad)

@@ -117,7 +117,7 @@ UNARY = [
     ("acos", F.acos, -0.9, 0.9, False), ("atan", F.atan, -3, 3, False), ("sinh", F.sinh, -2, 2, False),
     ("cosh", F.cosh, -2, 2, False), ("tanh", F.tanh, -2, 2, False), ("asinh", F.asinh, -3, 3, False),
     ("acosh", F.acosh, 1.2, 3, False), ("atanh", F.atanh, -0.9, 0.9, False), ("erf", F.erf, -2, 2, False),
-    ("erfc", F.erfc, -2, 2, False), ("sigmoid", F.sigmoid, -3, 3, False),
+    ("erfc", F.erfc, -2, 2, False), ("erfinv", F.erfinv, -0.9, 0.9, False), ("sigmoid", F.sigmoid, -3, 3, False),
     ("reciprocal", F.reciprocal, 0.3, 2, True),
 ]
 for i, (name, fn, lo, hi, signed) in enumerate(UNARY):

@@ -63,7 +63,7 @@ static int save_mask(int op) {
     case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc:
         return SX;
     case CT_OP_relu: case CT_OP_exp: case CT_OP_exp2: case CT_OP_expm1: case CT_OP_sqrt: case CT_OP_rsqrt:
-    case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal:
+    case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal: case CT_OP_erfinv:
         return SOUT;
     case CT_OP_neg: case CT_OP_frac: case CT_OP_add: case CT_OP_sub: case CT_OP_lerp_scalar:
         return 0;
@@ -137,6 +137,7 @@ static int unary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi)
     case CT_OP_sinh: *gi = mul(ar, g, un(ar, CT_OP_cosh, x)); break;
     case CT_OP_cosh: *gi = mul(ar, g, un(ar, CT_OP_sinh, x)); break;
     case CT_OP_tanh: *gi = mul(ar, g, sub(ar, num(ar, 1), mul(ar, o, o))); break;
+    case CT_OP_erfinv: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, mul(ar, o, o)), 0.886226925452758014)); break;
     case CT_OP_asinh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), 1))); break;
     case CT_OP_acosh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), -1))); break;
     case CT_OP_atanh: *gi = dv(ar, g, sub(ar, num(ar, 1), mul(ar, x, x))); break;

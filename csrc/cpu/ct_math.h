@@ -18,6 +18,36 @@ static inline int64_t ct_int_identity(int64_t x) { return x; }
 #define CT_ABS(x) _Generic((x), float: fabsf, double: fabs, default: ct_iabs)(x)
 static inline int64_t ct_iabs(int64_t x) { return x < 0 ? (int64_t)(0 - (uint64_t)x) : x; }
 
+/* the inverse error function: Giles' polynomial (2010) as the first guess,
+ * Halley steps to full double precision (on erfc for |y| > 0.5, where 1 - |y|
+ * is exact and erf has no digits left); +-inf at +-1, NaN outside */
+static inline double ct_erfinv(double y) {
+    if (!(y > -1.0 && y < 1.0)) return y == 1.0 ? INFINITY : y == -1.0 ? -INFINITY : NAN;
+    double a = fabs(y), w = -log((1.0 - a) * (1.0 + a)), p;
+    if (w < 5.0) {
+        w -= 2.5;
+        p = 2.81022636e-08;
+        p = 3.43273939e-07 + p * w, p = -3.5233877e-06 + p * w, p = -4.39150654e-06 + p * w;
+        p = 0.00021858087 + p * w, p = -0.00125372503 + p * w, p = -0.00417768164 + p * w;
+        p = 0.246640727 + p * w, p = 1.50140941 + p * w;
+    } else {
+        w = sqrt(w) - 3.0;
+        p = -0.000200214257;
+        p = 0.000100950558 + p * w, p = 0.00134934322 + p * w, p = -0.00367342844 + p * w;
+        p = 0.00573950773 + p * w, p = -0.0076224613 + p * w, p = 0.00943887047 + p * w;
+        p = 1.00167406 + p * w, p = 2.83297682 + p * w;
+    }
+    double x = p * a;
+    for (int i = 0; i < 8; i++) {   /* Halley (erf'' = -2x erf'): 2 steps near 0, a few more near +-1 */
+        double r = a > 0.5 ? (1.0 - a) - erfc(x) : erf(x) - a, u = r / (1.1283791670955126 * exp(-x * x));
+        double step = u / (1.0 + x * u);
+        x -= step;
+        if (fabs(step) <= 1e-16 * x) break;
+    }
+    return y < 0 ? -x : x;
+}
+static inline float ct_erfinvf(float y) { return (float)ct_erfinv(y); }
+
 static inline bool ct_isinf_f(float x) { return isinf(x); }
 static inline bool ct_isinf_d(double x) { return isinf(x); }
 /* sign bits read directly (gcc 12 miscompiles vectorized signbit of bfloat16 loads) */

@@ -594,19 +594,24 @@ CT_CONVERT(char, INT8)
 CT_CONVERT(byte, UINT8)
 CT_CONVERT(bool, BOOL)
 
-/* to(dtype) / to(device, dtype=None) / to(other) / to(dtype=, device=, copy=, non_blocking=) */
+/* to(dtype, non_blocking, copy) / to(device, dtype=None, non_blocking, copy) / to(other, non_blocking, copy) /
+ * to(dtype=, device=, copy=, non_blocking=); positional bools are non_blocking, then copy */
 static PyObject *m_to(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
-    static const char *const names[] = {"a", "b", "dtype", "device", "copy", "non_blocking", "memory_format", NULL};
-    PyObject *a[7];
-    if (ct_parse("to", args, nargs, kwnames, names, 2, a) < 0) return NULL;
+    static const char *const names[] = {"a", "b", "c", "d", "dtype", "device", "copy", "non_blocking", "memory_format",
+                                        NULL};
+    PyObject *a[9];
+    if (ct_parse("to", args, nargs, kwnames, names, 4, a) < 0) return NULL;
     ct_tensor *t = ct_unwrap(self);
     ct_dtype dt = CT_UNDEFINED;
     ct_device dev = ct_device_of(t);
     bool copy;
-    for (int i = 0; i < 2; i++) {
+    int bools = 0;
+    for (int i = 0; i < 4; i++) {
         PyObject *x = a[i];
         if (!x || x == Py_None) continue;
-        if (PyObject_TypeCheck(x, &CTDtypeType)) {
+        if (PyBool_Check(x)) {   /* non_blocking (no effect here), then copy */
+            if (bools++ == 1 && !a[6]) a[6] = x;
+        } else if (PyObject_TypeCheck(x, &CTDtypeType)) {
             dt = ((CTDtype *)x)->dtype;
         } else if (ct_is_tensor(x)) {
             dt = ct_unwrap(x)->dtype;
@@ -615,8 +620,8 @@ static PyObject *m_to(PyObject *self, PyObject *const *args, Py_ssize_t nargs, P
             return NULL;
         }
     }
-    if ((a[2] && ct_arg_dtype(a[2], &dt) < 0) || (a[3] && a[3] != Py_None && ct_arg_device(a[3], &dev) < 0) ||
-        ct_arg_bool("to", "copy", a[4], false, &copy) < 0)
+    if ((a[4] && ct_arg_dtype(a[4], &dt) < 0) || (a[5] && a[5] != Py_None && ct_arg_device(a[5], &dev) < 0) ||
+        ct_arg_bool("to", "copy", a[6], false, &copy) < 0)
         return NULL;
     if (dt == CT_UNDEFINED) dt = t->dtype;
     if (!copy && dt == t->dtype && ct_device_eq(dev, ct_device_of(t))) {

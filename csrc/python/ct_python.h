@@ -108,6 +108,7 @@ extern PyMethodDef ct_index_methods[], ct_index_functions[];
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
+extern PyMethodDef ct_nn_utils_functions[];
 extern PyMethodDef ct_nn_conv_functions[];   /* nn_conv.c */
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;

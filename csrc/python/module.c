@@ -130,7 +130,7 @@ PyMODINIT_FUNC PyInit__C(void) {
     PyMethodDef *tables[] = {ct_math_functions, ct_reduce_functions, ct_shape_functions, ct_shape_ops_functions,
                              ct_index_functions, ct_create_functions,
                              ct_dlpack_functions, ct_autograd_functions, ct_autograd_hook_functions,
-                             ct_random_functions, config_functions,
+                             ct_random_functions, config_functions, ct_nn_utils_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {

@@ -153,6 +153,12 @@ ct_tensor *ct_index_linear(int k, ct_tensor *const *idx, const int64_t *sizes, c
 ct_tensor *ct_index_read(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx);
 int ct_index_write(ct_tensor *v, int k, const int *dims, ct_tensor *const *idx, ct_tensor *values, bool accumulate);
 
+/* ---- nn.utils over lists of gradients (ops/nn_utils.c) ---- */
+/* scales every grad in place by min(max_norm / (total + 1e-6), 1); returns the total norm (0-dim) */
+ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, double norm_type,
+                              bool error_if_nonfinite);
+int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
+
 /* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
  * Parameter lists arrive as given (n values; one value stands for every
  * dim) and are checked there with PyTorch's messages. 1-d ops run as 2-d

@@ -1,0 +1,3 @@
+"""torch.nn.functional: thin Python over the C kernels, one file per family
+in nn/_functional/ (each defines __all__)."""
+from ._functional.linear import *  # noqa: F401,F403

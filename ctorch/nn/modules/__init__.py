@@ -1,0 +1,5 @@
+"""The nn modules, one file per family (each defines __all__)."""
+from .module import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .flatten import *  # noqa: F401,F403

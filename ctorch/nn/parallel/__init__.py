@@ -1,0 +1,2 @@
+"""nn.parallel: DataParallel."""
+from .data_parallel import DataParallel  # noqa: F401
