@@ -3,3 +3,4 @@ from .module import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
