@@ -200,18 +200,6 @@ static void sizes4(int dim, int64_t n, int64_t c, const int64_t *sp, int64_t *s)
     s[3] = sp[dim - 1];
 }
 
-/* a convolution over no input channels: the bias (or zeros) at every position */
-static ct_tensor *bias_only(ct_tensor *x, ct_tensor *b, int dim, const int64_t *out4) {
-    int64_t shape[3] = {out4[0], out4[1], out4[3]};
-    ct_tensor *z = ct_full(dim + 2, dim == 1 ? shape : out4, ct_scalar_i(0), x->dtype, ct_device_of(x));
-    if (!z || !b) return z;
-    int64_t bs[3] = {b->sizes[0], 1, 1};
-    ct_tensor *bv = ct_view(b, dim + 1, bs), *r = bv ? ct_binary(CT_OP_add, z, bv, NULL, NULL) : NULL;
-    ct_xdecref(bv);
-    ct_decref(z);
-    return r;
-}
-
 /* out (batched input): shapes checked, computed, recorded */
 static ct_tensor *conv_batched(ct_tensor *x, ct_tensor *w, ct_tensor *b, const ct_conv_opts *o) {
     if (b && b->dtype != x->dtype)
@@ -265,10 +253,9 @@ static ct_tensor *conv_batched(ct_tensor *x, ct_tensor *w, ct_tensor *b, const c
     kernel_ints(dim, st, pad, dil, o->groups, ints);
     int64_t out_c = o->transposed ? w->sizes[1] * o->groups : w->sizes[0];
     sizes4(dim, x->sizes[0], out_c, osp, out4);
-    ct_tensor *out = !o->transposed && w->sizes[1] == 0 ? bias_only(x, b, dim, out4)
-                                                         : run_conv_kernel(o->transposed ? CT_OP_conv_transpose2d
-                                                                                         : CT_OP_conv2d,
-                                                                           out4, x, w, b, ints, dim + 2, x->dtype);
+    if (!o->transposed && w->sizes[1] == 0) out4[1] = 0;   /* no input channels: PyTorch's output has none either */
+    ct_tensor *out = run_conv_kernel(o->transposed ? CT_OP_conv_transpose2d : CT_OP_conv2d, out4, x, w, b, ints,
+                                     dim + 2, x->dtype);
     if (!out) return NULL;
     int64_t rec[2 + P_N] = {dim, o->transposed};
     memcpy(rec + 2, ints, sizeof ints);
@@ -325,7 +312,8 @@ static int conv_backward(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
     }
     if (n->next[2].node && (!n->next[1].node || gi[1]) && (!n->next[0].node || gi[0])) {
         int64_t dims[CT_MAX_DIMS] = {0, 2, 3};
-        gi[2] = ct_reduce(CT_RED_SUM, g, g->ndim - 1, dims, false, CT_UNDEFINED);
+        gi[2] = ct_numel(g) == 0 ? ct_full(1, n->in_shape[2].sizes, ct_scalar_i(0), g->dtype, ct_device_of(g))
+                                 : ct_reduce(CT_RED_SUM, g, g->ndim - 1, dims, false, CT_UNDEFINED);
     }
     for (int i = 0; i < 3; i++)
         if (n->next[i].node && !gi[i]) {
