@@ -536,6 +536,16 @@ def test_no_graph_under_no_grad_and_for_integer_inputs():
     assert F.max_pool2d(torch.ones(1, 1, 2, 2, dtype=torch.int64), 2).requires_grad is False
 
 
+@pytest.mark.skipif(REFERENCE, reason="PyTorch differentiates its convolution twice; ctorch does not yet")
+def test_second_derivative_through_conv_fails_loudly():
+    x = torch.tensor(rand((1, 2, 5, 5))).requires_grad_()
+    w = torch.tensor(rand((3, 2, 3, 3), key="w")).requires_grad_()
+    gx, = torch.autograd.grad(F.conv2d(x, w).sum(), x, create_graph=True)
+    assert gx.requires_grad
+    with pytest.raises(NotImplementedError, match="second derivative of convolution and pooling is not implemented"):
+        gx.sum().backward()
+
+
 # ---------------------------------------------------------------------------
 # modules
 # ---------------------------------------------------------------------------
