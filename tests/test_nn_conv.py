@@ -271,6 +271,10 @@ CONV_T = [  # (x shape, w shape, kwargs)
     ((1, 6, 4, 4), (6, 1, 3, 3), dict(stride=(3, 2), padding=(2, 1), output_padding=(1, 0), dilation=2, groups=3)),
     ((2, 4, 3, 3), (4, 5, 1, 1), {}),                                                       # 1x1: no col2im
     ((2, 3, 2, 2), (3, 2, 2, 2), dict(stride=2)),
+    # stride 1 runs as a convolution with the flipped kernel, padded d * (k - 1) - p (here -1, 0, 3 and 1)
+    ((2, 4, 7, 6), (4, 3, 3, 3), dict(padding=(3, 2))),
+    ((2, 4, 5, 6), (4, 2, 3, 2), dict(padding=1, dilation=2, groups=2)),
+    ((2, 4, 4, 4), (4, 3, 3, 3), dict(dilation=2, output_padding=1)),
 ]
 
 

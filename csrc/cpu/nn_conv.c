@@ -28,22 +28,27 @@ typedef struct {
 
 #define TILE_BYTES (1024 * 1024)   /* one tile of columns: fits the L2 cache beside the GEMM's panels */
 
-static geom geom_of(const ct_tensor *img, const ct_tensor *cols, const ct_tensor *w, const int64_t *ints) {
-    geom g = {.N = img->sizes[0], .C = img->sizes[1], .H = img->sizes[2], .W = img->sizes[3],
-              .K = cols->sizes[1], .OH = cols->sizes[2], .OW = cols->sizes[3],
-              .kh = w->sizes[2], .kw = w->sizes[3], .sh = ints[0], .sw = ints[1], .ph = ints[2], .pw = ints[3],
-              .dh = ints[4], .dw = ints[5], .G = ints[6]};
+/* the geometry of image (N, C, H, W), columns (N, K, OH, OW) and a kh x kw kernel; ints as the op's */
+static geom geom_make(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t OH, int64_t OW, int64_t kh,
+                      int64_t kw, const int64_t *ints, int64_t itemsize) {
+    geom g = {.N = N, .C = C, .H = H, .W = W, .K = K, .OH = OH, .OW = OW, .kh = kh, .kw = kw, .sh = ints[0],
+              .sw = ints[1], .ph = ints[2], .pw = ints[3], .dh = ints[4], .dw = ints[5], .G = ints[6]};
     g.L = g.OH * g.OW;
     g.cg = g.C / g.G;
     g.kg = g.K / g.G;
     g.ck = g.cg * g.kh * g.kw;
     g.direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.OH == g.H &&
                g.OW == g.W;
-    int64_t row_bytes = g.C * g.kh * g.kw * ct_itemsize(img->dtype);
+    int64_t row_bytes = g.C * g.kh * g.kw * itemsize;
     g.tile = row_bytes > 0 ? TILE_BYTES / row_bytes : g.L;
     if (g.tile < 64) g.tile = 64;
     if (g.tile > g.L) g.tile = g.L > 0 ? g.L : 1;
     return g;
+}
+
+static geom geom_of(const ct_tensor *img, const ct_tensor *cols, const ct_tensor *w, const int64_t *ints) {
+    const int64_t *i = img->sizes, *c = cols->sizes;
+    return geom_make(i[0], i[1], i[2], i[3], c[1], c[2], c[3], w->sizes[2], w->sizes[3], ints, ct_itemsize(img->dtype));
 }
 
 /* threads for `items` independent pieces of work worth `flops` in all */
@@ -119,9 +124,9 @@ static int conv_run(ct_tensor *img, ct_tensor *cols, ct_tensor *w, ct_tensor *bi
     void *pi = ct_data(img), *pc = ct_data(cols), *pw = ct_data(w), *pb = bias ? ct_data(bias) : NULL;
     switch (img->dtype) {
     case CT_FLOAT32:
-        return transposed ? conv_data_f32(&g, pi, pc, pw, pb) : conv_forward_f32(&g, pc, pi, pw, pb);
+        return transposed ? conv_transposed_f32(&g, pi, pc, pw, pb) : conv_forward_f32(&g, pc, pi, pw, pb);
     case CT_FLOAT64:
-        return transposed ? conv_data_f64(&g, pi, pc, pw, pb) : conv_forward_f64(&g, pc, pi, pw, pb);
+        return transposed ? conv_transposed_f64(&g, pi, pc, pw, pb) : conv_forward_f64(&g, pc, pi, pw, pb);
 #define CT_CONV_INT_CASE(E, T, Ct, m, unused) \
     case CT_##E: conv_int_##E(&g, pc, pi, pw, pb, transposed); return 0;
         CT_DTYPES_INT(CT_CONV_INT_CASE, 0)

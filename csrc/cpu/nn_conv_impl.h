@@ -10,30 +10,57 @@
 #define CT_NAME_(a, b) a##b
 #define CT_NAME(a, b) CT_NAME_(a, b)
 
-/* rows for channels [0, nch) of img (one image, from its channel c0) into col,
- * positions [p0, p0 + tl); a row is walked one output row (oh) at a time */
+/* row (i, j) of one plane for positions [p0, p0 + tl) when the stride is 1 and the output is as wide as
+ * the image: position p reads plane[p + shift] wherever it reads the image at all, so the row is one
+ * copy, with the positions outside the image (whole rows, then the columns [0, lo) and [hi, W) of the
+ * rows copied) zeroed */
+static void CT_NAME(im2col_shifted, CT_SFX)(const geom *g, const CT_T *plane, int64_t i, int64_t j, int64_t p0,
+                                          int64_t tl, CT_T *dst) {
+    int64_t W = g->W, rs = i * g->dh - g->ph, off = j * g->dw - g->pw, shift = rs * W + off, lo, hi;
+    int64_t a = -rs * W > p0 ? -rs * W : p0, b = (g->H - rs) * W < p0 + tl ? (g->H - rs) * W : p0 + tl;
+    if (a < -shift) a = -shift;                     /* and reads inside the plane only */
+    if (b > g->H * W - shift) b = g->H * W - shift;
+    if (b < a) b = a = p0 + tl;
+    for (int64_t p = p0; p < a; p++) dst[p - p0] = 0;
+    if (b > a) memcpy(dst + (a - p0), plane + a + shift, (size_t)(b - a) * sizeof(CT_T));
+    for (int64_t p = b; p < p0 + tl; p++) dst[p - p0] = 0;
+    valid_cols(0, W, 1, off, W, &lo, &hi);
+    if (lo == 0 && hi == W) return;
+    for (int64_t r = b > a ? a / W * W : b; r < b; r += W) {
+        for (int64_t p = r > a ? r : a; p < r + lo && p < b; p++) dst[p - p0] = 0;
+        for (int64_t p = r + hi > a ? r + hi : a; p < r + W && p < b; p++) dst[p - p0] = 0;
+    }
+}
+
+/* rows for channels [0, nch) of img (one image, from its channel c0) into col, positions
+ * [p0, p0 + tl). A row (c, i, j) is walked one output row (oh) at a time: the output columns
+ * [lo, hi) read the image (the same for every oh), the others are padding. */
 static void CT_NAME(im2col, CT_SFX)(const geom *g, const CT_T *img, int64_t nch, int64_t p0, int64_t tl, CT_T *col) {
+    bool shifted = g->sh == 1 && g->sw == 1 && g->OW == g->W;
     for (int64_t c = 0; c < nch; c++)
         for (int64_t i = 0; i < g->kh; i++)
             for (int64_t j = 0; j < g->kw; j++) {
-                CT_T *row = col + ((c * g->kh + i) * g->kw + j) * tl;
+                CT_T *dst = col + ((c * g->kh + i) * g->kw + j) * tl;
                 const CT_T *plane = img + c * g->H * g->W;
-                int64_t off = j * g->dw - g->pw;   /* the image column of output column q: q * sw + off */
-                for (int64_t p = p0, end = p0 + tl; p < end;) {
-                    int64_t oh = p / g->OW, ow = p % g->OW, seg = g->OW - ow < end - p ? g->OW - ow : end - p;
-                    int64_t ih = oh * g->sh - g->ph + i * g->dh, lo = ow, hi = ow;
-                    CT_T *dst = row + (p - p0);   /* dst[q - ow]: output column q */
-                    if (ih >= 0 && ih < g->H) valid_cols(ow, ow + seg, g->sw, off, g->W, &lo, &hi);
-                    for (int64_t q = ow; q < lo; q++) dst[q - ow] = 0;
-                    if (hi > lo) {
-                        const CT_T *src = plane + ih * g->W;
-                        if (g->sw == 1)
-                            memcpy(dst + (lo - ow), src + lo + off, (size_t)(hi - lo) * sizeof(CT_T));
-                        else
-                            for (int64_t q = lo; q < hi; q++) dst[q - ow] = src[q * g->sw + off];
-                    }
-                    for (int64_t q = hi; q < ow + seg; q++) dst[q - ow] = 0;
-                    p += seg;
+                if (shifted) {
+                    CT_NAME(im2col_shifted, CT_SFX)(g, plane, i, j, p0, tl, dst);
+                    continue;
+                }
+                int64_t off = j * g->dw - g->pw, lo, hi;   /* output column q reads image column q * sw + off */
+                valid_cols(0, g->OW, g->sw, off, g->W, &lo, &hi);
+                for (int64_t oh = p0 / g->OW, ow = p0 % g->OW, left = tl; left > 0; oh++, ow = 0) {
+                    int64_t end = g->OW - ow < left ? g->OW : ow + left, ih = oh * g->sh - g->ph + i * g->dh;
+                    int64_t a = lo > ow ? lo : ow, b = hi < end ? hi : end;
+                    if (ih < 0 || ih >= g->H || b < a) a = b = end;
+                    for (int64_t q = ow; q < a; q++) dst[q - ow] = 0;
+                    const CT_T *src = plane + (a < b ? ih * g->W + off : 0);
+                    if (g->sw == 1)
+                        for (int64_t q = a; q < b; q++) dst[q - ow] = src[q];
+                    else
+                        for (int64_t q = a; q < b; q++) dst[q - ow] = src[q * g->sw];
+                    for (int64_t q = b; q < end; q++) dst[q - ow] = 0;
+                    dst += end - ow;
+                    left -= end - ow;
                 }
             }
 }
@@ -43,17 +70,22 @@ static void CT_NAME(col2im, CT_SFX)(const geom *g, CT_T *img, int64_t nch, int64
     for (int64_t c = 0; c < nch; c++)
         for (int64_t i = 0; i < g->kh; i++)
             for (int64_t j = 0; j < g->kw; j++) {
-                const CT_T *row = col + ((c * g->kh + i) * g->kw + j) * tl;
+                const CT_T *src = col + ((c * g->kh + i) * g->kw + j) * tl;
                 CT_T *plane = img + c * g->H * g->W;
-                int64_t off = j * g->dw - g->pw;
-                for (int64_t p = p0, end = p0 + tl; p < end;) {
-                    int64_t oh = p / g->OW, ow = p % g->OW, seg = g->OW - ow < end - p ? g->OW - ow : end - p;
-                    int64_t ih = oh * g->sh - g->ph + i * g->dh, lo = ow, hi = ow;
-                    const CT_T *src = row + (p - p0);
-                    if (ih >= 0 && ih < g->H) valid_cols(ow, ow + seg, g->sw, off, g->W, &lo, &hi);
-                    CT_T *dst = plane + (ih >= 0 && ih < g->H ? ih : 0) * g->W;
-                    for (int64_t q = lo; q < hi; q++) dst[q * g->sw + off] += src[q - ow];
-                    p += seg;
+                int64_t off = j * g->dw - g->pw, lo, hi;
+                valid_cols(0, g->OW, g->sw, off, g->W, &lo, &hi);
+                for (int64_t oh = p0 / g->OW, ow = p0 % g->OW, left = tl; left > 0; oh++, ow = 0) {
+                    int64_t end = g->OW - ow < left ? g->OW : ow + left, ih = oh * g->sh - g->ph + i * g->dh;
+                    int64_t a = lo > ow ? lo : ow, b = hi < end ? hi : end;
+                    if (ih >= 0 && ih < g->H && a < b) {
+                        CT_T *dst = plane + ih * g->W + off;
+                        if (g->sw == 1)
+                            for (int64_t q = a; q < b; q++) dst[q] += src[q - ow];
+                        else
+                            for (int64_t q = a; q < b; q++) dst[q * g->sw] += src[q - ow];
+                    }
+                    src += end - ow;
+                    left -= end - ow;
                 }
             }
 }
@@ -126,6 +158,26 @@ static int CT_NAME(conv_data, CT_SFX)(const geom *g, CT_T *img, const CT_T *in, 
     }
     free(bufs);
     return 0;
+}
+
+/* conv_transpose with stride 1 is the convolution of its input with the kernel flipped, its channel
+ * dims swapped and padding d * (k - 1) - p: the forward kernel, with no col2im and the GEMM's long
+ * inner dim. Other strides: conv_data. */
+static int CT_NAME(conv_transposed, CT_SFX)(const geom *g, CT_T *img, const CT_T *in, const CT_T *w, const CT_T *bias) {
+    if (g->sh != 1 || g->sw != 1) return CT_NAME(conv_data, CT_SFX)(g, img, in, w, bias);
+    int64_t khw = g->kh * g->kw;
+    int64_t ints[7] = {1, 1, g->dh * (g->kh - 1) - g->ph, g->dw * (g->kw - 1) - g->pw, g->dh, g->dw, g->G};
+    geom f = geom_make(g->N, g->K, g->OH, g->OW, g->C, g->H, g->W, g->kh, g->kw, ints, sizeof(CT_T));
+    CT_T *wf = malloc((size_t)(g->K * g->ck + 1) * sizeof(CT_T));
+    if (!wf) return ct_error(CT_ERR_NOMEM, "conv_transpose2d: out of memory");
+    for (int64_t grp = 0; grp < g->G; grp++)   /* wf[grp * cg + c, k, kh-1-i, kw-1-j] = w[grp * kg + k, c, i, j] */
+        for (int64_t k = 0; k < g->kg; k++)
+            for (int64_t c = 0; c < g->cg; c++)
+                for (int64_t q = 0; q < khw; q++)
+                    wf[((grp * g->cg + c) * g->kg + k) * khw + khw - 1 - q] = w[((grp * g->kg + k) * g->cg + c) * khw + q];
+    int rc = CT_NAME(conv_forward, CT_SFX)(&f, img, in, wf, bias);
+    free(wf);
+    return rc;
 }
 
 /* gw (K, C/G, kh, kw) = sum over images and tiles of grad @ cols^T: each thread sums its
