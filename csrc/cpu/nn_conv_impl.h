@@ -180,21 +180,19 @@ static int CT_NAME(conv_transposed, CT_SFX)(const geom *g, CT_T *img, const CT_T
     return rc;
 }
 
-/* gw (K, C/G, kh, kw) = sum over images and tiles of grad @ cols^T: each thread sums its
- * (image, tile) items into its own buffer; the buffers are added at the end */
+/* gw (K, C/G, kh, kw) = sum over images and tiles of grad @ cols^T: each thread sums its (image,
+ * tile) items into its own buffer, transposed ((ck x kg) per group = cols @ grad^T, the shape BLAS
+ * runs fastest); the buffers are added and transposed into gw at the end */
 static int CT_NAME(conv_weight, CT_SFX)(const geom *g, CT_T *gw, const CT_T *x, const CT_T *grad) {
     int64_t ntiles = (g->L + g->tile - 1) / g->tile, items = g->N * ntiles, rows = g->C * g->kh * g->kw;
-    int64_t wsize = g->K * g->ck;
+    int64_t col_elems = g->direct ? 0 : rows * g->tile, per = col_elems + g->K * g->ck;
     int nt = team(items, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
-    size_t col_elems = g->direct ? 0 : (size_t)(rows * g->tile), acc_elems = nt > 1 ? (size_t)wsize : 0;
-    CT_T *bufs = calloc((size_t)nt * (col_elems + acc_elems) + 1, sizeof(CT_T));
+    CT_T *bufs = calloc((size_t)(nt * per), sizeof(CT_T));
     if (!bufs) return ct_error(CT_ERR_NOMEM, "convolution_backward: out of memory for the column buffer");
-    memset(gw, 0, (size_t)wsize * sizeof(CT_T));
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t it = 0; it < items; it++) {
         int64_t n = it / ntiles, p0 = it % ntiles * g->tile, tl = g->L - p0 < g->tile ? g->L - p0 : g->tile;
-        CT_T *mine = bufs + (int64_t)omp_get_thread_num() * (int64_t)(col_elems + acc_elems);
-        CT_T *acc = nt > 1 ? mine + col_elems : gw;
+        CT_T *mine = bufs + (int64_t)omp_get_thread_num() * per, *acc = mine + col_elems;
         const CT_T *cols = x + n * g->C * g->L + p0;
         int64_t ld = g->L;
         if (!g->direct) {
@@ -204,13 +202,16 @@ static int CT_NAME(conv_weight, CT_SFX)(const geom *g, CT_T *gw, const CT_T *x, 
         }
         const CT_T *gy = grad + n * g->K * g->L + p0;
         for (int64_t grp = 0; grp < g->G; grp++)
-            CT_NAME(gemm, CT_SFX)(false, true, g->kg, g->ck, tl, gy + grp * g->kg * g->L, g->L, cols + grp * g->ck * ld,
-                                  ld, 1, acc + grp * g->kg * g->ck, g->ck);
+            CT_NAME(gemm, CT_SFX)(false, true, g->ck, g->kg, tl, cols + grp * g->ck * ld, ld, gy + grp * g->kg * g->L,
+                                  g->L, 1, acc + grp * g->ck * g->kg, g->kg);
     }
-    for (int t = 0; t < nt && nt > 1; t++) {
-        const CT_T *acc = bufs + (int64_t)t * (int64_t)(col_elems + acc_elems) + col_elems;
-        for (int64_t i = 0; i < wsize; i++) gw[i] += acc[i];
-    }
+    for (int64_t grp = 0; grp < g->G; grp++)   /* gw[grp * kg + k, r] = the threads' acc[grp][r, k] summed */
+        for (int64_t k = 0; k < g->kg; k++)
+            for (int64_t r = 0; r < g->ck; r++) {
+                CT_T sum = 0;
+                for (int t = 0; t < nt; t++) sum += bufs[t * per + col_elems + (grp * g->ck + r) * g->kg + k];
+                gw[(grp * g->kg + k) * g->ck + r] = sum;
+            }
     free(bufs);
     return 0;
 }
