@@ -51,7 +51,7 @@ from ._legacy import (  # noqa: E402,F401
     LongTensor, ShortTensor, set_default_dtype, set_default_tensor_type,
 )
 from ._interop import from_numpy, from_dlpack  # noqa: E402,F401
-from . import cuda, backends, autograd, random, nn  # noqa: E402,F401
+from . import cuda, backends, autograd, random, nn, linalg, utils  # noqa: E402,F401
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
 
 

@@ -296,6 +296,15 @@ case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([[True, False,
      In((2, 3), layout="t"), In((2, 4)))
 case("masked_scatter", lambda x, s: x.masked_scatter(torch.tensor([False, True, True]), s), In((2, 1)), In((5,)))
 
+# sorting: the gradient goes back to the positions the indices name
+case("sort", lambda x: torch.sort(x, dim=1, descending=True).values, In((3, 4), layout="t"))
+case("sort", lambda x: x.sort(dim=0, stable=True)[0], In((4, 3), layout="s"))
+case("msort", torch.msort, In((4, 3), layout="t"))
+case("topk", lambda x: x.topk(2, dim=1).values, In((3, 5), layout="t"))
+case("topk", lambda x: torch.topk(x, 3, dim=0, largest=False, sorted=False)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
+case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
+case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
 # convolution and pooling (nn_conv): input, weight, bias; options as PyTorch's functional forms
 _NF = lambda name: lambda *a, **k: getattr(torch.nn.functional, name)(*a, **k)  # noqa: E731
 case("conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)), In((2, 4, 6, 5), layout="t"),

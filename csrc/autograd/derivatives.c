@@ -630,6 +630,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "to", "clone", "contiguous", "mm", "bmm", "matmul", "addmm", "cat", "stack", "split", "chunk", "unbind", "flip",
         "roll", "repeat", "tril", "triu",
         "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
+        "sort", "msort", "topk", "kthvalue",
         "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
         "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", NULL};
     int n = 0;

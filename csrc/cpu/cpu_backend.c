@@ -81,6 +81,12 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_poisson] = ct_cpu_poisson;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
+    k[CT_OP_linalg_qr] = ct_cpu_linalg_qr;
+    k[CT_OP_sort] = ct_cpu_sort;
+    k[CT_OP_topk] = ct_cpu_topk;
+    k[CT_OP_kthvalue] = ct_cpu_kthvalue;
+    k[CT_OP_unique_runs] = ct_cpu_unique_runs;
+    k[CT_OP_unique_dim] = ct_cpu_unique_dim;
     k[CT_OP_conv2d] = ct_cpu_conv2d;
     k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
     k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;

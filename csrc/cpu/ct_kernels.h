@@ -31,6 +31,13 @@ int ct_cpu_poisson(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 void ct_blas_single_threaded(void);                   /* threads.c */
+int ct_cpu_sort(const ct_kernel_args *args);          /* sort.c */
+int ct_cpu_topk(const ct_kernel_args *args);
+int ct_cpu_kthvalue(const ct_kernel_args *args);
+int ct_cpu_unique_runs(const ct_kernel_args *args);
+int ct_cpu_unique_dim(const ct_kernel_args *args);
+
+int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
 int ct_cpu_conv2d(const ct_kernel_args *args);        /* nn_conv.c */
 int ct_cpu_conv_transpose2d(const ct_kernel_args *args);
 int ct_cpu_conv_weight_grad(const ct_kernel_args *args);

@@ -106,9 +106,12 @@ extern PyMethodDef ct_shape_methods[], ct_shape_functions[];
 extern PyMethodDef ct_shape_ops_methods[], ct_shape_ops_functions[];
 extern PyMethodDef ct_index_methods[], ct_index_functions[];
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
+/* a (values, indices) named tuple of `type` (steals both references) (reductions.c) */
+PyObject *ct_values_indices(PyTypeObject *type, ct_tensor *v, ct_tensor *i);
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
 extern PyMethodDef ct_nn_utils_functions[];
+extern PyMethodDef ct_linalg_functions[], ct_linalg_methods[];
 extern PyMethodDef ct_nn_conv_functions[];   /* nn_conv.c */
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;

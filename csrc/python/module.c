@@ -8,6 +8,8 @@
 int ct_tensor_type_init(PyObject *module);
 int ct_reductions_init(PyObject *module);
 int ct_random_init(PyObject *module);
+int ct_sorting_init(PyObject *module);
+extern PyMethodDef ct_sorting_functions[];
 
 static PyObject *f_get_default_dtype(PyObject *m, PyObject *unused) {
     PyObject *d = ct_dtype_object(ct_get_default_dtype());
@@ -130,7 +132,10 @@ PyMODINIT_FUNC PyInit__C(void) {
     PyMethodDef *tables[] = {ct_math_functions, ct_reduce_functions, ct_shape_functions, ct_shape_ops_functions,
                              ct_index_functions, ct_create_functions,
                              ct_dlpack_functions, ct_autograd_functions, ct_autograd_hook_functions,
-                             ct_random_functions, config_functions, ct_nn_utils_functions,
+                             ct_random_functions, config_functions,
+                             ct_nn_utils_functions,
+                             ct_linalg_functions,
+                             ct_sorting_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
@@ -146,7 +151,8 @@ PyMODINIT_FUNC PyInit__C(void) {
     Py_XDECREF(modname);
     if (ct_cpu_backend_register() < 0 || ct_objects_init(m) < 0 || ct_tensor_type_init(m) < 0 ||
         ct_reductions_init(m) < 0 || ct_autograd_init(m) < 0 ||
-        ct_random_init(m) < 0)
+        ct_random_init(m) < 0 ||
+        ct_sorting_init(m) < 0)
         goto fail;
     PyObject *capsule = PyCapsule_New((void *)&core_api, "ctorch._C._core_api", NULL);
     if (!capsule || PyModule_AddObject(m, "_core_api", capsule) < 0) goto fail;

@@ -6,7 +6,7 @@
 
 static PyTypeObject *max_type, *min_type;   /* torch.return_types.max / min */
 
-static PyObject *values_indices(PyTypeObject *type, ct_tensor *v, ct_tensor *i) {
+PyObject *ct_values_indices(PyTypeObject *type, ct_tensor *v, ct_tensor *i) {
     PyObject *r = PyStructSequence_New(type);
     PyObject *pv = r ? ct_wrap(v) : NULL, *pi = pv ? ct_wrap(i) : NULL;
     if (!pi) {
@@ -98,7 +98,7 @@ static PyObject *max_min(const char *fname, bool is_max, PyObject *self, PyObjec
         return NULL;
     ct_tensor *v, *i;
     if (ct_max_min_dim(t, dim, keepdim, is_max, &v, &i) < 0) return ct_raise();
-    return values_indices(is_max ? max_type : min_type, v, i);
+    return ct_values_indices(is_max ? max_type : min_type, v, i);
 }
 static PyObject *m_max(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return max_min("max", true, s, a, n, k); }
 static PyObject *m_min(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return max_min("min", false, s, a, n, k); }

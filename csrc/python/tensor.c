@@ -177,9 +177,13 @@ static PyMethodDef *all_methods;
 /* the methods of every op family, in one table */
 static int collect_methods(void) {
     extern PyMethodDef ct_dlpack_methods[];
+    extern PyMethodDef ct_sorting_methods[];
     PyMethodDef *tables[] = {ct_math_methods, ct_reduce_methods, ct_shape_methods, ct_shape_ops_methods,
                              ct_index_methods, ct_create_methods,
-                             ct_dlpack_methods, ct_autograd_methods, ct_random_methods};
+                             ct_dlpack_methods, ct_autograd_methods, ct_random_methods,
+                             ct_linalg_methods,
+                             ct_sorting_methods,
+                             };
     size_t n = 0;
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
         for (PyMethodDef *m = tables[i]; m->ml_name; m++) n++;

@@ -159,6 +159,20 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
                               bool error_if_nonfinite);
 int ct_clip_grad_value_(int n, ct_tensor *const *grads, double clip_value);   /* clamps each grad in place */
 
+/* ---- decompositions (ops/decomp.c) ---- */
+/* QR of the last two dims of a (float32/float64); mode 0 reduced, 1 complete, 2 r (q empty) */
+int ct_linalg_qr(ct_tensor *a, int mode, ct_tensor **q, ct_tensor **r);
+/* ---- sorting (ops/sort.c) ----
+ * values and indices (int64) are new references; topk/kthvalue follow PyTorch's
+ * checks. unique: over all elements (has_dim false) or of the slices along dim,
+ * sorted unless consecutive (runs of equal neighbours); inverse and counts may be
+ * NULL when not wanted. */
+int ct_sort(ct_tensor *x, int64_t dim, bool descending, bool stable, ct_tensor **values, ct_tensor **indices);
+int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_tensor **values, ct_tensor **indices);
+int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **values, ct_tensor **indices);
+int ct_unique(ct_tensor *x, bool consecutive, bool has_dim, int64_t dim, ct_tensor **out, ct_tensor **inverse,
+              ct_tensor **counts);
+
 /* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
  * Parameter lists arrive as given (n values; one value stands for every
  * dim) and are checked there with PyTorch's messages. 1-d ops run as 2-d

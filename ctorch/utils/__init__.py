@@ -1,0 +1,2 @@
+"""ctorch.utils: data loading (utils.data)."""
+from . import data  # noqa: F401
