@@ -292,7 +292,7 @@ ct_tensor *ct_convolution(ct_tensor *input, ct_tensor *weight, ct_tensor *bias, 
  * dx = conv_transpose(dy, w), dw = the weight kernel on (x, dy), db = dy summed
  * over all dims but the channels; a transposed convolution swaps the roles
  * of its input and output */
-static int conv_backward(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
+static void conv_grads(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
     ct_tensor *x = n->saved[0], *w = n->saved[1];
     int dim = (int)n->ints[0];
     bool transposed = n->ints[1] != 0;
@@ -315,6 +315,13 @@ static int conv_backward(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
         gi[2] = ct_numel(g) == 0 ? ct_full(1, n->in_shape[2].sizes, ct_scalar_i(0), g->dtype, ct_device_of(g))
                                  : ct_reduce(CT_RED_SUM, g, g->ndim - 1, dims, false, CT_UNDEFINED);
     }
+}
+
+static int conv_backward(const ct_node *n, ct_tensor *grad, ct_tensor **gi) {
+    ct_tensor *g = ct_contiguous(grad);   /* once, for both kernels (sum().backward() gives an expanded one) */
+    if (!g) return -1;
+    conv_grads(n, g, gi);
+    ct_decref(g);
     for (int i = 0; i < 3; i++)
         if (n->next[i].node && !gi[i]) {
             for (int j = 0; j < 3; j++) ct_xdecref(gi[j]), gi[j] = NULL;
