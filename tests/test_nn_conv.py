@@ -81,6 +81,25 @@ def np_conv_transpose2d(x, w, b=None, stride=(1, 1), pad=(0, 0), out_pad=(0, 0),
     return out.astype(x.dtype)
 
 
+def np_conv2d_grads(x, w, gy, stride, pad, dil, groups):
+    """the gradients of np_conv2d's output (gradient gy) for x and w, by the same windows"""
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple(pad))
+    gxp, gw = np.zeros_like(xp), np.zeros_like(w)
+    k, cg, kh, kw = w.shape
+    _, _, oh, ow = gy.shape
+    kg = k // groups
+    for g in range(groups):
+        cs, ks = slice(g * cg, (g + 1) * cg), slice(g * kg, (g + 1) * kg)
+        for i in range(kh):
+            for j in range(kw):
+                win = (slice(None), cs, slice(i * dil[0], i * dil[0] + stride[0] * (oh - 1) + 1, stride[0]),
+                       slice(j * dil[1], j * dil[1] + stride[1] * (ow - 1) + 1, stride[1]))
+                gw[ks, :, i, j] += np.einsum("nkhw,nchw->kc", gy[:, ks], xp[win])
+                gxp[win] += np.einsum("nkhw,kc->nchw", gy[:, ks], w[ks, :, i, j])
+    h, wd = xp.shape[2:]
+    return gxp[:, :, pad[0][0]:h - pad[0][1], pad[1][0]:wd - pad[1][1]], gw
+
+
 def pool_len(size, k, s, p, d, ceil):
     """PyTorch's documented pooling output length (a last window starting in the right padding is dropped)"""
     span = size + 2 * p - d * (k - 1) - 1
@@ -297,6 +316,44 @@ def test_conv_transpose1d_matches_numpy():
     got = F.conv_transpose1d(torch.tensor(x), torch.tensor(w), stride=2, padding=1, output_padding=1)
     exp = np_conv_transpose2d(x[:, :, None], w[:, :, None], stride=(1, 2), pad=(0, 1), out_pad=(0, 1))[:, :, 0]
     assert_close(got, exp, rtol=1e-10, atol=1e-10)
+
+
+def random_conv_config(k):
+    """a random valid convolution: shapes, stride, padding, dilation, groups"""
+    r = np.random.default_rng(seed("config", k))
+    g = int(r.choice([1, 1, 2, 3]))
+    cg, kg = int(r.integers(1, 4)), int(r.integers(1, 4))
+    ks, st, dl = r.integers(1, 4, 2), r.integers(1, 4, 2), r.integers(1, 3, 2)
+    pd = np.array([r.integers(0, 1 + (dl[d] * (ks[d] - 1) + 1) // 2 + 1) for d in range(2)])
+    if k % 2 == 0:   # every other one: stride 1 and as wide as the input (the kernels' shortcuts)
+        st, pd = np.ones(2, dtype=np.int64), dl * (ks - 1) // 2
+    hw = np.maximum(dl * (ks - 1) + 1 - 2 * pd, 1) + r.integers(0, 6, 2)
+    return (int(r.integers(1, 4)), g * cg, *map(int, hw)), (g * kg, cg, *map(int, ks)), \
+        dict(stride=tuple(map(int, st)), padding=tuple(map(int, pd)), dilation=tuple(map(int, dl)), groups=g)
+
+
+@pytest.mark.parametrize("k", range(24))
+def test_random_convolutions_and_their_gradients_match_numpy(k):
+    xs, ws, kw = random_conv_config(k)
+    x, w, b = rand(xs), rand(ws, key="w"), rand((ws[0],), key="b")
+    pad = tuple((p, p) for p in kw["padding"])
+    xt, wt = torch.tensor(x).requires_grad_(), torch.tensor(w).requires_grad_()
+    y = F.conv2d(xt, wt, torch.tensor(b), **kw)
+    assert_close(y.detach(), np_conv2d(x, w, b, kw["stride"], pad, kw["dilation"], kw["groups"]), rtol=1e-10,
+                 atol=1e-10)
+    gy = rand(tuple(y.shape), key="gy")
+    y.backward(torch.tensor(gy))
+    gx, gw = np_conv2d_grads(x, w, gy, kw["stride"], pad, kw["dilation"], kw["groups"])
+    assert_close(xt.grad, gx, rtol=1e-10, atol=1e-10)
+    assert_close(wt.grad, gw, rtol=1e-10, atol=1e-10)
+    # the transposed convolution of gy with the same parameters gives x's gradient back (output_padding
+    # making up the rows the stride skipped)
+    op = tuple(int(xs[2 + d] - ((gy.shape[2 + d] - 1) * kw["stride"][d] - 2 * kw["padding"][d]
+                                + kw["dilation"][d] * (ws[2 + d] - 1) + 1)) for d in range(2))
+    if all(o < max(kw["stride"][d], kw["dilation"][d]) for d, o in enumerate(op)):
+        back = F.conv_transpose2d(torch.tensor(gy), torch.tensor(w), None, kw["stride"], kw["padding"], op,
+                                  kw["groups"], kw["dilation"])
+        assert_close(back, gx, rtol=1e-10, atol=1e-10)
 
 
 def test_conv_transpose_is_the_adjoint_of_conv():
