@@ -129,7 +129,7 @@ static ct_tensor *run_pool(int op, ct_tensor *x, int64_t oh, int64_t ow, const i
     return out;
 }
 
-static ct_tensor *max_pool2d_impl(ct_tensor *x, const ct_pool_opts *o, ct_tensor **ind, const char *name) {
+ct_tensor *ct_max_pool2d(ct_tensor *x, const ct_pool_opts *o, ct_tensor **ind) {
     pool2d p;
     if (pool2d_params("max_pool2d", o, true, &p) < 0) return NULL;
     if (x->ndim != 3 && x->ndim != 4)
@@ -137,11 +137,7 @@ static ct_tensor *max_pool2d_impl(ct_tensor *x, const ct_pool_opts *o, ct_tensor
     if (pool2d_output(x, &p, o->ceil_mode) < 0) return NULL;
     int64_t ints[CT_POOL_NINTS];
     pool_ints(&p, false, false, 0, ints);
-    return run_pool(CT_OP_max_pool2d, x, p.oh, p.ow, ints, ind, CT_NODE_MAX_POOL, name);
-}
-
-ct_tensor *ct_max_pool2d(ct_tensor *x, const ct_pool_opts *o, ct_tensor **ind) {
-    return max_pool2d_impl(x, o, ind, "MaxPool2DWithIndicesBackward0");
+    return run_pool(CT_OP_max_pool2d, x, p.oh, p.ow, ints, ind, CT_NODE_MAX_POOL, "MaxPool2DWithIndicesBackward0");
 }
 
 ct_tensor *ct_avg_pool2d(ct_tensor *x, const ct_pool_opts *o) {
@@ -182,7 +178,10 @@ ct_tensor *ct_adaptive_avg_pool2d(ct_tensor *x, const ct_int_list *size) {
         return ct_error_null(CT_ERR_RUNTIME, "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got %s",
                              ct_shape_str(x->ndim, x->sizes, b, 256));
     if (check_nonempty("adaptive_avg_pool2d", x, x->ndim - 2) < 0) return NULL;
-    if (!ct_is_floating(x->dtype)) return ct_error_kernel_dtype("adaptive_avg_pool2d", x->dtype), NULL;
+    if (!ct_is_floating(x->dtype)) {
+        ct_error_kernel_dtype("adaptive_avg_pool2d", x->dtype);
+        return NULL;
+    }
     int64_t ints[CT_POOL_NINTS] = {[CT_POOL_ADAPTIVE] = 1};
     return run_pool(CT_OP_avg_pool2d, x, size->v[0], size->v[1], ints, NULL, CT_NODE_AVG_POOL,
                     "AdaptiveAvgPool2DBackward0");
@@ -203,7 +202,10 @@ ct_tensor *ct_adaptive_max_pool2d(ct_tensor *x, const ct_int_list *size, ct_tens
         return ct_error_null(CT_ERR_RUNTIME, "Trying to create tensor with negative dimension %lld: %s",
                              (long long)(size->v[0] < 0 ? size->v[0] : size->v[1]), ct_shape_str(x->ndim, s, b, 256));
     }
-    if (!ct_is_floating(x->dtype)) return ct_error_kernel_dtype("adaptive_max_pool2d", x->dtype), NULL;
+    if (!ct_is_floating(x->dtype)) {
+        ct_error_kernel_dtype("adaptive_max_pool2d", x->dtype);
+        return NULL;
+    }
     int64_t ints[CT_POOL_NINTS] = {[CT_POOL_ADAPTIVE] = 1};
     return run_pool(CT_OP_max_pool2d, x, size->v[0], size->v[1], ints, ind, CT_NODE_MAX_POOL,
                     "AdaptiveMaxPool2DBackward0");
@@ -292,11 +294,13 @@ static int check_max_pool1d(const ct_tensor *x, const ct_pool_opts *o) {
 ct_tensor *ct_max_pool1d(ct_tensor *x, const ct_pool_opts *o, ct_tensor **ind) {
     if (check_max_pool1d(x, o) < 0) return NULL;
     /* without indices or a gradient PyTorch runs its max_pool1d_impl, for floating dtypes only */
-    if (!ind && !ct_record_needed(1, &x) && !ct_is_floating(x->dtype))
-        return ct_error_kernel_dtype("max_pool1d_impl", x->dtype), NULL;
+    if (!ind && !ct_record_needed(1, &x) && !ct_is_floating(x->dtype)) {
+        ct_error_kernel_dtype("max_pool1d_impl", x->dtype);
+        return NULL;
+    }
     ct_pool_opts p = as_2d(o);
     ct_tensor *x2 = unsqueeze_h(x);
-    ct_tensor *out = x2 ? max_pool2d_impl(x2, &p, ind, "MaxPool2DWithIndicesBackward0") : NULL;
+    ct_tensor *out = x2 ? ct_max_pool2d(x2, &p, ind) : NULL;
     ct_xdecref(x2);
     return squeezed(out, ind);
 }
