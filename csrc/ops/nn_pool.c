@@ -105,11 +105,10 @@ static ct_tensor *run_pool(int op, ct_tensor *x, int64_t oh, int64_t ow, const i
     int64_t sizes[4] = {x->sizes[0], x->sizes[1], x->sizes[2], x->sizes[3]};
     sizes[x->ndim - 2] = oh;
     sizes[x->ndim - 1] = ow;
-    bool record = ct_record_needed(1, &x);
+    bool want_idx = ind || (kind == CT_NODE_MAX_POOL && ct_record_needed(1, &x));   /* the backward needs them */
     ct_tensor *xc = ct_contiguous(x), *out = xc ? ct_empty(x->ndim, sizes, x->dtype, ct_device_of(x)) : NULL;
-    ct_tensor *idx = out && (ind || (record && kind == CT_NODE_MAX_POOL))
-                         ? ct_empty(x->ndim, sizes, CT_INT64, ct_device_of(x)) : NULL;
-    bool ok = out && (idx || !(ind || (record && kind == CT_NODE_MAX_POOL)));
+    ct_tensor *idx = out && want_idx ? ct_empty(x->ndim, sizes, CT_INT64, ct_device_of(x)) : NULL;
+    bool ok = out && (idx || !want_idx);
     if (ok && ct_numel(out) > 0) {
         bool is_max = op == CT_OP_max_pool2d;   /* {out, indices, input}; avg: {out, input} */
         ct_tensor *ts[3] = {out, is_max ? idx : xc, xc};
