@@ -217,6 +217,13 @@ def test_conv2d_unbatched_input_gives_unbatched_output():
     assert_close(got, np_conv2d(x[None], w, pad=((1, 1), (1, 1)))[0], rtol=1e-10, atol=1e-10)
 
 
+def test_numpy_integers_and_lists_as_sizes():
+    x = rand((2, 3, 6, 6))
+    got = F.conv2d(torch.tensor(x), torch.tensor(rand((4, 3, 3, 3), key="w")), stride=np.int64(2), padding=[1])
+    assert tuple(got.shape) == (2, 4, 3, 3)
+    assert tuple(F.max_pool2d(torch.tensor(x), np.int64(3), [2, 1]).shape) == (2, 3, 2, 4)
+
+
 def test_conv_empty_batch_and_no_input_channels():
     w = torch.tensor(rand((4, 3, 3, 3), key="w"))
     assert tuple(F.conv2d(torch.zeros(0, 3, 5, 5, dtype=torch.float64), w).shape) == (0, 4, 3, 3)

@@ -15,8 +15,8 @@ static int int_list(const char *f, const char *name, PyObject *o, int rep, int64
         out->n = n;
         return 0;
     }
-    if (ct_arg_int_list(f, name, o, out->v, &out->n) < 0) return -1;
-    bool scalar = PyLong_Check(o) || ct_is_tensor(o);
+    bool scalar = !PyTuple_Check(o) && !PyList_Check(o) && (PyIndex_Check(o) || ct_is_tensor(o));   /* NumPy ints too */
+    if (scalar ? ct_arg_int(f, name, o, out->v) < 0 : ct_arg_int_list(f, name, o, out->v, &out->n) < 0) return -1;
     for (int i = 1; scalar && i < n; i++) out->v[i] = out->v[0];
     if (scalar) out->n = n;
     return 0;
