@@ -37,6 +37,8 @@ for _name in dir(_C):
     if not _name.startswith("_") and _name not in globals():
         globals()[_name] = getattr(_C, _name)
 
+from ._C import _sample_dirichlet, _standard_gamma  # noqa: E402,F401  (used by distributions, as in PyTorch)
+
 # dtype aliases, as in PyTorch
 float = float32  # noqa: A001
 double = float64
@@ -51,8 +53,13 @@ from ._legacy import (  # noqa: E402,F401
     LongTensor, ShortTensor, set_default_dtype, set_default_tensor_type,
 )
 from ._interop import from_numpy, from_dlpack  # noqa: E402,F401
-from . import cuda, backends, autograd, random, nn, linalg, utils  # noqa: E402,F401
+from ._broadcast import broadcast_shapes, broadcast_tensors  # noqa: E402,F401
+from . import cuda, backends, autograd, random, nn, linalg, utils, distributions  # noqa: E402,F401
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
+from . import serialization, storage  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
+from .storage import TypedStorage, UntypedStorage  # noqa: E402,F401
+globals().update({_cls.__name__: _cls for _cls in storage.LEGACY_CLASSES.values()})  # FloatStorage, ...
 
 
 def is_tensor(obj):

@@ -117,7 +117,7 @@ UNARY = [
     ("acos", F.acos, -0.9, 0.9, False), ("atan", F.atan, -3, 3, False), ("sinh", F.sinh, -2, 2, False),
     ("cosh", F.cosh, -2, 2, False), ("tanh", F.tanh, -2, 2, False), ("asinh", F.asinh, -3, 3, False),
     ("acosh", F.acosh, 1.2, 3, False), ("atanh", F.atanh, -0.9, 0.9, False), ("erf", F.erf, -2, 2, False),
-    ("erfc", F.erfc, -2, 2, False), ("erfinv", F.erfinv, -0.9, 0.9, False), ("sigmoid", F.sigmoid, -3, 3, False),
+    ("erfc", F.erfc, -2, 2, False), ("erfinv", F.erfinv, -0.9, 0.9, False), ("lgamma", F.lgamma, 0.3, 4, False), ("digamma", F.digamma, 0.3, 4, False), ("sigmoid", F.sigmoid, -3, 3, False),
     ("reciprocal", F.reciprocal, 0.3, 2, True),
 ]
 for i, (name, fn, lo, hi, signed) in enumerate(UNARY):
@@ -148,6 +148,7 @@ BINARY = [
     ("pow", F.pow, POS, ANY), ("maximum", F.maximum, ANY, ANY), ("minimum", F.minimum, ANY, ANY),
     ("fmax", F.fmax, ANY, ANY), ("fmin", F.fmin, ANY, ANY), ("atan2", F.atan2, (0.2, 2, True), ANY),
     ("hypot", F.hypot, ANY, ANY), ("copysign", F.copysign, (0.2, 2, True), (0.2, 2, True)),
+    ("xlogy", F.xlogy, ANY, POS),
     ("lerp_scalar", lambda a, b: torch.lerp(a, b, 0.3), ANY, ANY),
 ]
 # (a shape, a layout, b shape, b layout): broadcast both ways, 0-dim, non-contiguous
@@ -322,6 +323,18 @@ case("adaptive_avg_pool2d", lambda x: _NF("adaptive_avg_pool2d")(x, (3, 4)), In(
 case("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3), In((2, 3, 7)))
 case("adaptive_max_pool2d", lambda x: _NF("adaptive_max_pool2d")(x, (3, 2)), In((2, 3, 7, 6), layout="t"))
 case("adaptive_max_pool1d", lambda x: F.adaptive_max_pool1d(x, 3)[0], In((2, 3, 7)))
+
+# contractions and distances (composites of recorded ops, and the CdistBackward0 / EuclideanDistBackward0 /
+# DistBackward0 node); distances kept away from 0 by the random inputs
+case("einsum", lambda a, b: torch.einsum("bij,bjk->bik", a, b), In((2, 3, 4), layout="t"), In((2, 4, 2), layout="s"))
+case("einsum", lambda a, b, c: torch.einsum("bn,anm,bm->ba", a, b, c), In((2, 3)), In((4, 3, 2), layout="t"), In((2, 2)))
+case("einsum", lambda x: torch.einsum("iji->j", x), In((3, 2, 3), layout="s"))
+case("tensordot", lambda a, b: torch.tensordot(a, b, ([0, 2], [2, 0])), In((2, 3, 4), layout="t"), In((4, 5, 2)))
+case("cdist", lambda a, b: torch.cdist(a, b, 1.5), In((2, 3, 4), layout="t"), In((4, 4), layout="s"))
+case("cdist", lambda a, b: torch.cdist(a, b), In((26, 3), layout="t"), In((5, 3)))          # the matrix form
+case("cdist", lambda a, b: torch.cdist(a, b, float("inf")), In((3, 4)), In((2, 4), layout="s"))
+case("dist", lambda a, b: torch.dist(a, b, 3), In((3, 4), layout="t"), In((4,)))
+case("dist", lambda a, b: a.dist(b), In((3, 4), layout="s"), In((3, 1)))
 
 CASE_IDS = [c.id for c in CASES]
 

@@ -60,7 +60,7 @@ static int save_mask(int op) {
     case CT_OP_abs: case CT_OP_square: case CT_OP_clamp: case CT_OP_clamp_min: case CT_OP_clamp_max:
     case CT_OP_log: case CT_OP_log2: case CT_OP_log10: case CT_OP_log1p: case CT_OP_sin: case CT_OP_cos:
     case CT_OP_asin: case CT_OP_acos: case CT_OP_atan: case CT_OP_sinh: case CT_OP_cosh: case CT_OP_asinh:
-    case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc:
+    case CT_OP_acosh: case CT_OP_atanh: case CT_OP_erf: case CT_OP_erfc: case CT_OP_lgamma: case CT_OP_digamma:
         return SX;
     case CT_OP_relu: case CT_OP_exp: case CT_OP_exp2: case CT_OP_expm1: case CT_OP_sqrt: case CT_OP_rsqrt:
     case CT_OP_tan: case CT_OP_tanh: case CT_OP_sigmoid: case CT_OP_reciprocal: case CT_OP_erfinv:
@@ -71,7 +71,7 @@ static int save_mask(int op) {
     case CT_OP_round_decimals: case CT_OP_div_trunc: case CT_OP_floor_divide:
         return ZERO;
     case CT_OP_mul: case CT_OP_div: case CT_OP_remainder: case CT_OP_fmod: case CT_OP_maximum: case CT_OP_minimum:
-    case CT_OP_fmax: case CT_OP_fmin: case CT_OP_atan2: case CT_OP_copysign:
+    case CT_OP_fmax: case CT_OP_fmin: case CT_OP_atan2: case CT_OP_copysign: case CT_OP_xlogy:
         return SX | SY;
     case CT_OP_hypot: case CT_OP_pow:
         return SX | SY | SOUT;
@@ -80,7 +80,7 @@ static int save_mask(int op) {
     case CT_OP_lerp:
         return SX | SY | SZ;
     default:
-        return NODIFF;   /* comparisons, predicates, bitwise and logical ops, lgamma */
+        return NODIFF;   /* comparisons, predicates, bitwise and logical ops, trigamma */
     }
 }
 
@@ -142,6 +142,8 @@ static int unary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi)
     case CT_OP_acosh: *gi = dv(ar, g, un(ar, CT_OP_sqrt, adds(ar, mul(ar, x, x), -1))); break;
     case CT_OP_atanh: *gi = dv(ar, g, sub(ar, num(ar, 1), mul(ar, x, x))); break;
     case CT_OP_erf: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, un(ar, CT_OP_neg, mul(ar, x, x))), TWO_OVER_SQRT_PI)); break;
+    case CT_OP_lgamma: *gi = mul(ar, g, un(ar, CT_OP_digamma, x)); break;
+    case CT_OP_digamma: *gi = mul(ar, g, un(ar, CT_OP_trigamma, x)); break;
     case CT_OP_erfc: *gi = mul(ar, g, muls(ar, un(ar, CT_OP_exp, un(ar, CT_OP_neg, mul(ar, x, x))), -TWO_OVER_SQRT_PI)); break;
     case CT_OP_sigmoid: *gi = mul(ar, g, mul(ar, o, sub(ar, num(ar, 1), o))); break;
     case CT_OP_reciprocal: *gi = mul(ar, g, un(ar, CT_OP_neg, mul(ar, o, o))); break;
@@ -197,6 +199,12 @@ static int binary_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi
         break;
     }
     case CT_OP_hypot: gi[0] = mul(ar, g, dv(ar, a, o)); gi[1] = mul(ar, g, dv(ar, b, o)); break;
+    case CT_OP_xlogy: { /* a: g xlogy(a != 0, b); b: g a / b */
+        ct_tensor *nz = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_ne, a, num(ar, 0)), g->dtype, false));
+        gi[0] = mul(ar, g, K(ar->fail ? NULL : ct_binary(CT_OP_xlogy, nz, b, NULL, NULL)));
+        gi[1] = mul(ar, g, dv(ar, a, b));
+        break;
+    }
     case CT_OP_copysign: {
         ct_tensor *ratio = dv(ar, K(ar->fail ? NULL : ct_binary(CT_OP_copysign, a, b, NULL, NULL)), a);
         ct_tensor *fin = un(ar, CT_OP_isfinite, ratio);
@@ -512,6 +520,45 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         break;
     }
     case CT_NODE_SCATTER_REDUCE: gi[0] = scatter_reduce_grads(ar, n, g, &gi[1]); break;
+    case CT_NODE_CDIST: { /* saved {x1, x2, out}; ints {form}; scalars {p} (ops/distance.c) */
+        ct_tensor *x1 = n->saved[0], *x2 = n->saved[1], *o = n->saved[2], *zero = num(ar, 0);
+        double p = n->scalars[0].d;
+        int64_t last = -1;
+        if (n->ints[0] == CT_DIST_DIRECT) { /* cdist: the kernel's formula */
+            if (n->next[0].node) gi[0] = K(ar->fail ? NULL : ct_cdist_backward(g, x1, x2, o, p, false));
+            if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_cdist_backward(g, x1, x2, o, p, true));
+        } else if (n->ints[0] == CT_DIST_EUCLID) { /* its matrix form: r = g / out (0 where out is 0), batched */
+            ct_tensor *q = dv(ar, g, o), *z = zeros_like(ar, q), *at0 = cmp(ar, CT_OP_eq, o, zero);
+            ct_tensor *r = K(ar->fail ? NULL : ct_where(at0, z, q, NULL));
+            ct_tensor *rt = K(ar->fail ? NULL : ct_transpose(r, -2, -1));
+            ct_tensor *rs = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, r, 1, &last, true, CT_UNDEFINED));
+            ct_tensor *rts = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, rt, 1, &last, true, CT_UNDEFINED));
+            gi[0] = sub(ar, mul(ar, x1, rs), K(ar->fail ? NULL : ct_matmul(r, x2)));
+            gi[1] = sub(ar, mul(ar, x2, rts), K(ar->fail ? NULL : ct_matmul(rt, x1)));
+        } else if (p != 0) { /* dist: the p-norm's gradient at d = x1 - x2, as PyTorch's norm_backward */
+            ct_tensor *d = sub(ar, x1, x2), *ad = un(ar, CT_OP_abs, d), *sg = un(ar, CT_OP_sign, d), *gd;
+            if (isinf(p)) { /* shared by the coordinates at the extreme */
+                ct_tensor *at = cmp(ar, CT_OP_eq, ad, o), *nan = un(ar, CT_OP_isnan, ad);
+                ct_tensor *m = K(ar->fail ? NULL : ct_to_dtype(cmp(ar, CT_OP_logical_or, at, nan), g->dtype, false));
+                ct_tensor *cnt = K(ar->fail ? NULL : ct_reduce(CT_RED_SUM, m, 0, NULL, false, CT_UNDEFINED));
+                gd = mul(ar, sg, mul(ar, dv(ar, g, cnt), m));
+            } else { /* pd = |d|^(p-1) (p < 2) or |d|^(p-2); po = out^(1-p) (p < 1) or out^(p-1) */
+                ct_tensor *e1 = num(ar, p < 2 ? p - 1 : p - 2), *e2 = num(ar, p < 1 ? 1 - p : p - 1);
+                ct_tensor *pd = K(ar->fail ? NULL : ct_binary(CT_OP_pow, ad, e1, NULL, NULL));
+                ct_tensor *po = K(ar->fail ? NULL : ct_binary(CT_OP_pow, o, e2, NULL, NULL));
+                if (p < 1) { /* sgn(d) pd (0 where d is 0) g po */
+                    ct_tensor *d0 = cmp(ar, CT_OP_eq, d, zero), *z = zeros_like(ar, pd);
+                    gd = mul(ar, mul(ar, mul(ar, sg, K(ar->fail ? NULL : ct_where(d0, z, pd, NULL))), g), po);
+                } else { /* sgn(d) pd (p < 2) or d pd, times g / po (0 where out is 0) */
+                    ct_tensor *q = dv(ar, g, po), *o0 = cmp(ar, CT_OP_eq, o, zero), *z = zeros_like(ar, q);
+                    gd = mul(ar, mul(ar, p < 2 ? sg : d, pd), K(ar->fail ? NULL : ct_where(o0, z, q, NULL)));
+                }
+            }
+            gi[0] = gd;
+            gi[1] = un(ar, CT_OP_neg, gd);
+        }
+        break;
+    }
     case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL: /* ops/nn_conv.c; its new references kept here */
         if (ct_nn_conv_backward(n, g, gi) < 0) return -1;
         for (int i = 0; i < n->nnext; i++) if (gi[i]) keep(ar, gi[i]);
@@ -631,6 +678,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "roll", "repeat", "tril", "triu",
         "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
         "sort", "msort", "topk", "kthvalue",
+        "einsum", "tensordot", "cdist", "dist",
         "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
         "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", NULL};
     int n = 0;

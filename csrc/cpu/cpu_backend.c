@@ -79,6 +79,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_randperm] = ct_cpu_randperm;
     k[CT_OP_multinomial] = ct_cpu_multinomial;
     k[CT_OP_poisson] = ct_cpu_poisson;
+    k[CT_OP_standard_gamma] = ct_cpu_standard_gamma;
     k[CT_OP_gather] = ct_cpu_gather;
     k[CT_OP_scatter] = ct_cpu_scatter;
     k[CT_OP_linalg_qr] = ct_cpu_linalg_qr;
@@ -87,6 +88,8 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_kthvalue] = ct_cpu_kthvalue;
     k[CT_OP_unique_runs] = ct_cpu_unique_runs;
     k[CT_OP_unique_dim] = ct_cpu_unique_dim;
+    k[CT_OP_cdist] = avx2 ? ct_cpu_cdist_avx2 : ct_cpu_cdist;
+    k[CT_OP_cdist_backward] = avx2 ? ct_cpu_cdist_backward_avx2 : ct_cpu_cdist_backward;
     k[CT_OP_conv2d] = ct_cpu_conv2d;
     k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
     k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;

@@ -28,8 +28,11 @@ int ct_cpu_bernoulli(const ct_kernel_args *args);
 int ct_cpu_randperm(const ct_kernel_args *args);
 int ct_cpu_multinomial(const ct_kernel_args *args);
 int ct_cpu_poisson(const ct_kernel_args *args);
+int ct_cpu_standard_gamma(const ct_kernel_args *args);
 int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
+CT_DECLARE_ISA(ct_cpu_cdist)                          /* distance.c */
+CT_DECLARE_ISA(ct_cpu_cdist_backward)
 void ct_blas_single_threaded(void);                   /* threads.c */
 int ct_cpu_sort(const ct_kernel_args *args);          /* sort.c */
 int ct_cpu_topk(const ct_kernel_args *args);

@@ -48,6 +48,36 @@ static inline double ct_erfinv(double y) {
 }
 static inline float ct_erfinvf(float y) { return (float)ct_erfinv(y); }
 
+/* digamma: -inf at 0, NaN at negative integers (PyTorch's), reflection below 0,
+ * the recurrence up to 6, then the asymptotic series */
+static inline double ct_digamma(double x) {
+    if (x == 0) return copysign(INFINITY, -x);
+    if (x < 0) {
+        if (x == floor(x)) return NAN;
+        return ct_digamma(1.0 - x) - 3.14159265358979323846 / tan(3.14159265358979323846 * x);
+    }
+    double r = 0;
+    for (; x < 6.0; x += 1.0) r -= 1.0 / x;
+    double f = 1.0 / (x * x);
+    return r + log(x) - 0.5 / x -
+           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+static inline float ct_digammaf(float x) { return (float)ct_digamma(x); }
+
+/* trigamma (polygamma(1, x)): reflection below 0, recurrence up to 6, asymptotic series */
+static inline double ct_trigamma(double x) {
+    if (x <= 0 && x == floor(x)) return INFINITY;
+    if (x < 0) {
+        double s = sin(3.14159265358979323846 * x);
+        return -ct_trigamma(1.0 - x) + 9.86960440108935861883 / (s * s);
+    }
+    double r = 0;
+    for (; x < 6.0; x += 1.0) r += 1.0 / (x * x);
+    double f = 1.0 / (x * x);
+    return r + 1.0 / x + f / 2 + f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30))));
+}
+static inline float ct_trigammaf(float x) { return (float)ct_trigamma(x); }
+
 static inline bool ct_isinf_f(float x) { return isinf(x); }
 static inline bool ct_isinf_d(double x) { return isinf(x); }
 /* sign bits read directly (gcc 12 miscompiles vectorized signbit of bfloat16 loads) */

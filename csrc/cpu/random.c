@@ -342,6 +342,55 @@ int ct_cpu_poisson(const ct_kernel_args *a) {
     return 0;
 }
 
+/* ---- gamma: PyTorch's sample_gamma (Marsaglia and Tsang 2000, alpha < 1 boosted
+ * by U^(1/alpha)) on double uniforms and the generator's cached Box-Muller normals.
+ * single: a float sample, whose alpha arithmetic PyTorch does in float (its
+ * constants are float literals), so the draws match bit for bit */
+static double sample_gamma(double alpha, bool single, ct_generator *g) {
+    double scale = 1.0;
+    if (alpha < 1.0) {
+        if (alpha == 0) return 0;
+        double expo = single ? (double)(1.0f / (float)alpha) : 1.0 / alpha;
+        scale *= pow(1 - ct_rng_uniform_double(g), expo);
+        alpha = single ? (double)((float)alpha + 1.0f) : alpha + 1.0;
+    }
+    double d = single ? (double)((float)alpha - 1.0f / 3.0f) : alpha - (double)(1.0f / 3.0f);
+    double c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, y;
+        do {
+            x = normal_double(g, 0.0, 1.0, false);
+            y = 1.0 + c * x;
+        } while (y <= 0);
+        double v = y * y * y, u = 1 - ct_rng_uniform_double(g), xx = x * x;
+        if (u < 1.0 - (double)0.0331f * xx * xx) return scale * d * v;
+        if (log(u) < 0.5 * xx + d * (1.0 - v + log(v))) return scale * d * v;
+    }
+}
+
+typedef struct {
+    ct_generator *g;
+    ct_dtype out_dt, in_dt;
+} gamma_ctx;
+
+/* out = max(tiny of out's dtype, gamma(alpha)), alpha read as double */
+static void loop_gamma(char **data, const int64_t *st, int64_t n, void *ctx) {
+    gamma_ctx *c = ctx;
+    double tiny = c->out_dt == CT_FLOAT64 ? 2.2250738585072014e-308 : c->out_dt == CT_FLOAT32 ? 1.1754943508222875e-38
+                  : c->out_dt == CT_FLOAT16 ? 6.103515625e-05 : 1.1754943508222875e-38;
+    for (int64_t i = 0; i < n; i++) {
+        double v = sample_gamma(ct_load_scalar(data[1] + i * st[1], c->in_dt).d, c->out_dt != CT_FLOAT64, c->g);
+        ct_store_scalar(data[0] + i * st[0], c->out_dt, ct_scalar_f(v > tiny ? v : tiny));
+    }
+}
+
+/* iterator: out, alpha (any floating dtypes; float64 out for the Dirichlet's draws) */
+int ct_cpu_standard_gamma(const ct_kernel_args *a) {
+    gamma_ctx c = {a->gen, a->iter->tensors[0]->dtype, a->iter->tensors[1]->dtype};
+    ct_iter_run_range(a->iter, loop_gamma, &c, 0, a->iter->numel);
+    return 0;
+}
+
 /* ---- multinomial ----
  * With replacement (PyTorch's CPU kernel): per row, the cumulative sums in the
  * accumulation type (double for float64, float otherwise) divided by the total,

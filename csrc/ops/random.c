@@ -341,6 +341,41 @@ ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen) {
     return out;
 }
 
+ct_tensor *ct_standard_gamma(ct_tensor *alpha, ct_generator *gen) {
+    if (!ct_is_floating(alpha->dtype)) return ct_error_kernel_dtype("gamma_cpu", alpha->dtype), NULL;
+    ct_tensor *out = ct_full(alpha->ndim, alpha->sizes, ct_scalar_i(0), alpha->dtype, ct_device_of(alpha));
+    if (out && fill(CT_OP_standard_gamma, out, alpha, NULL, 0, NULL, gen) < 0) {
+        ct_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+ct_tensor *ct_sample_dirichlet(ct_tensor *alpha, ct_generator *gen) {
+    if (!ct_is_floating(alpha->dtype) || alpha->dtype == CT_FLOAT16 || alpha->dtype == CT_BFLOAT16)
+        return ct_error_kernel_dtype("dirichlet", alpha->dtype), NULL;
+    if (alpha->ndim == 0) return ct_error_null(CT_ERR_INDEX, "Dimension specified as -1 but tensor has no dimensions");
+    int64_t last = alpha->ndim - 1;
+    ct_tensor *g = ct_full(alpha->ndim, alpha->sizes, ct_scalar_i(0), CT_FLOAT64, ct_device_of(alpha));
+    if (g && fill(CT_OP_standard_gamma, g, alpha, NULL, 0, NULL, gen) < 0) {
+        ct_decref(g);
+        return NULL;
+    }
+    /* gamma / its row sum, in float64, then in alpha's dtype within [tiny, the float before 1] */
+    ct_tensor *sum = g ? ct_reduce(CT_RED_SUM, g, 1, &last, true, CT_UNDEFINED) : NULL;
+    ct_tensor *q = sum ? ct_binary(CT_OP_div, g, sum, NULL, NULL) : NULL;
+    ct_tensor *c = q ? ct_to_dtype(q, alpha->dtype, false) : NULL, *out = NULL;
+    if (c) {
+        bool f64 = alpha->dtype == CT_FLOAT64;
+        ct_scalar bounds[2] = {ct_scalar_f(f64 ? 2.2250738585072014e-308 : 1.1754943508222875e-38),
+                               ct_scalar_f(f64 ? 1.0 - 0x1p-53 : 1.0 - 0x1p-24)};
+        out = ct_unary(CT_OP_clamp, c, bounds, NULL);
+    }
+    ct_tensor *tmp[4] = {g, sum, q, c};
+    for (int i = 0; i < 4; i++) ct_xdecref(tmp[i]);
+    return out;
+}
+
 /* ---- normal with tensor arguments: N(0, std) or N(0, 1) scaled, then shifted ---- */
 
 static int check_std_tensor(ct_tensor *std) {

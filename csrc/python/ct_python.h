@@ -105,6 +105,7 @@ extern PyMethodDef ct_reduce_methods[], ct_reduce_functions[];
 extern PyMethodDef ct_shape_methods[], ct_shape_functions[];
 extern PyMethodDef ct_shape_ops_methods[], ct_shape_ops_functions[];
 extern PyMethodDef ct_index_methods[], ct_index_functions[];
+extern PyMethodDef ct_einsum_methods[], ct_einsum_functions[];   /* einsum.c: einsum, tensordot, cdist, dist */
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
 /* a (values, indices) named tuple of `type` (steals both references) (reductions.c) */
 PyObject *ct_values_indices(PyTypeObject *type, ct_tensor *v, ct_tensor *i);
@@ -112,6 +113,7 @@ extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
 extern PyMethodDef ct_nn_utils_functions[];
 extern PyMethodDef ct_linalg_functions[], ct_linalg_methods[];
+extern PyMethodDef ct_serialization_functions[];
 extern PyMethodDef ct_nn_conv_functions[];   /* nn_conv.c */
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;
@@ -130,7 +132,7 @@ PyObject *ct_call_as_method(const char *fname, ct_fastcall impl, PyObject *const
 /* generated kernels with no Python name of their own (their public forms have other signatures) */
 static inline int ct_is_internal_name(const char *name) {
     static const char *const internal[] = {"round_decimals", "round_decimals_", "div_trunc", "div_trunc_",
-                                           "lerp_scalar", "lerp_scalar_", NULL};
+                                           "lerp_scalar", "lerp_scalar_", "trigamma", "trigamma_", NULL};
     for (int i = 0; internal[i]; i++)
         if (!strcmp(internal[i], name)) return 1;
     return 0;

@@ -369,7 +369,9 @@ static PyObject *nb_inplace_power(PyObject *a, PyObject *b, PyObject *mod) {
 
 static PyObject *nb_matmul(PyObject *a, PyObject *b) {
     if (!ct_is_tensor(a) || !ct_is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
-    return ct_wrap(ct_matmul(ct_unwrap(a), ct_unwrap(b)));
+    ct_tensor *x = ct_unwrap(a), *y = ct_unwrap(b), *r;
+    CT_NOGIL(ct_numel(x) + ct_numel(y), r = ct_matmul(x, y));
+    return ct_wrap(r);
 }
 
 static PyObject *nb_negative(PyObject *a) { return ct_wrap(ct_unary(CT_OP_neg, ct_unwrap(a), NULL, NULL)); }

@@ -130,12 +130,13 @@ PyMODINIT_FUNC PyInit__C(void) {
     if (!m) return NULL;
     /* module functions: later tables do not override earlier names */
     PyMethodDef *tables[] = {ct_math_functions, ct_reduce_functions, ct_shape_functions, ct_shape_ops_functions,
-                             ct_index_functions, ct_create_functions,
+                             ct_index_functions, ct_einsum_functions, ct_create_functions,
                              ct_dlpack_functions, ct_autograd_functions, ct_autograd_hook_functions,
                              ct_random_functions, config_functions,
                              ct_nn_utils_functions,
                              ct_linalg_functions,
                              ct_sorting_functions,
+                             ct_serialization_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {

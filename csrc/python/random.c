@@ -447,6 +447,25 @@ static PyObject *f_poisson(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     return ct_wrap(r);
 }
 
+/* _standard_gamma(input, generator=None) and _sample_dirichlet(input, generator=None) */
+static PyObject *gamma_call(const char *fname, ct_tensor *(*fn)(ct_tensor *, ct_generator *), PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames) {
+    static const char *const names[] = {"input", "generator", NULL};
+    PyObject *a[2];
+    ct_generator *g;
+    if (ct_parse(fname, args, nargs, kwnames, names, 2, a) < 0) return NULL;
+    ct_tensor *x = ct_arg_tensor(fname, "input", a[0]), *r;
+    if (!x || method_generator(fname, a[1], &g) < 0) return NULL;
+    CT_NOGIL(ct_numel(x), r = fn(x, g));
+    return ct_wrap(r);
+}
+static PyObject *f_standard_gamma(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {
+    return gamma_call("_standard_gamma", ct_standard_gamma, a, n, k);
+}
+static PyObject *f_sample_dirichlet(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) {
+    return gamma_call("_sample_dirichlet", ct_sample_dirichlet, a, n, k);
+}
+
 /* ---- methods (and the functions that share them) ---- */
 
 /* bernoulli of x: p a number, or (p NULL / None) x's values as the probabilities */
@@ -620,7 +639,8 @@ PyMethodDef ct_random_functions[] = {
     CT_ENTRY("rand", f_rand) CT_ENTRY("randn", f_randn) CT_ENTRY("randint", f_randint) CT_ENTRY("randperm", f_randperm)
     CT_ENTRY("normal", f_normal) CT_ENTRY("rand_like", f_rand_like) CT_ENTRY("randn_like", f_randn_like)
     CT_ENTRY("randint_like", f_randint_like) CT_ENTRY("poisson", f_poisson) CT_ENTRY("bernoulli", f_bernoulli)
-    CT_ENTRY("multinomial", f_multinomial)
+    CT_ENTRY("multinomial", f_multinomial) CT_ENTRY("_standard_gamma", f_standard_gamma)
+    CT_ENTRY("_sample_dirichlet", f_sample_dirichlet)
     {NULL},
 };
 

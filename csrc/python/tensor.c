@@ -183,6 +183,7 @@ static int collect_methods(void) {
                              ct_dlpack_methods, ct_autograd_methods, ct_random_methods,
                              ct_linalg_methods,
                              ct_sorting_methods,
+                             ct_einsum_methods,
                              };
     size_t n = 0;
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)

@@ -116,6 +116,10 @@ int ct_cauchy_(ct_tensor *t, double median, double sigma, ct_generator *gen);
 ct_tensor *ct_randperm(int64_t n, ct_dtype dtype, ct_device dev, ct_generator *gen);
 ct_tensor *ct_multinomial(ct_tensor *probs, int64_t num_samples, bool replacement, ct_generator *gen);
 ct_tensor *ct_poisson(ct_tensor *rates, ct_generator *gen);
+/* _standard_gamma(alpha): Gamma(alpha, 1) draws; _sample_dirichlet(alpha): gammas (in float64) normalized
+ * over the last dim, clamped into (tiny, 1) as PyTorch */
+ct_tensor *ct_standard_gamma(ct_tensor *alpha, ct_generator *gen);
+ct_tensor *ct_sample_dirichlet(ct_tensor *alpha, ct_generator *gen);
 /* normal(mean, std) with a tensor mean and/or std (NULL: the double is used) */
 ct_tensor *ct_normal_tensors(ct_tensor *mean, double mean_v, ct_tensor *std, double std_v, ct_generator *gen);
 
@@ -172,6 +176,19 @@ int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_
 int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **values, ct_tensor **indices);
 int ct_unique(ct_tensor *x, bool consecutive, bool has_dim, int64_t dim, ct_tensor **out, ct_tensor **inverse,
               ct_tensor **counts);
+
+/* ---- contractions (ops/einsum.c) and distances (ops/distance.c) ---- */
+ct_tensor *ct_einsum(const char *equation, int n, ct_tensor *const *operands);
+/* dims_a of a contracted with dims_b of b (na must equal nb) */
+ct_tensor *ct_tensordot(ct_tensor *a, ct_tensor *b, int na, const int64_t *dims_a, int nb, const int64_t *dims_b);
+/* compute_mode: 'use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist', 'donot_use_mm_for_euclid_dist' */
+typedef enum { CT_CDIST_AUTO, CT_CDIST_USE_MM, CT_CDIST_NO_MM } ct_cdist_mode;
+ct_tensor *ct_cdist(ct_tensor *x1, ct_tensor *x2, double p, ct_cdist_mode mode);
+ct_tensor *ct_dist(ct_tensor *a, ct_tensor *b, double p);
+/* the forms CT_NODE_CDIST records (its ints[0]): cdist's direct kernel, its matrix-product form, dist */
+enum { CT_DIST_DIRECT, CT_DIST_EUCLID, CT_DIST_NORM };
+/* the direct form's gradient for x1 (wrt_x2: for x2), from the output's gradient */
+ct_tensor *ct_cdist_backward(ct_tensor *grad, ct_tensor *x1, ct_tensor *x2, ct_tensor *dist, double p, bool wrt_x2);
 
 /* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
  * Parameter lists arrive as given (n values; one value stands for every

@@ -1,0 +1,129 @@
+"""Reliability (issue 8): Python threads running ops and training steps at
+once, heavy kernels releasing the GIL, reference counts of inputs unchanged
+by every op family, memory flat over many small ops, allocation failure as
+PyTorch's RuntimeError."""
+import gc
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from helpers import REFERENCE, torch
+
+nn = torch.nn
+
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_four_threads_ops_and_training_steps_give_correct_results():
+    errors, results = [], {}
+
+    def ops_worker(k):
+        try:
+            rng = np.random.default_rng(k)
+            for _ in range(30):
+                a, b = rng.standard_normal((64, 48)), rng.standard_normal((48, 32))
+                got = (torch.tensor(a) @ torch.tensor(b)).exp().sum(1).numpy()
+                np.testing.assert_allclose(got, np.exp(a @ b).sum(1), rtol=1e-10)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+
+    def train_worker(k):
+        try:
+            torch.manual_seed(k)
+            l1, l2 = nn.Linear(8, 16), nn.Linear(16, 1)
+            model = nn.Sequential(l1, l2)
+            x = torch.randn(32, 8)
+            y = x.sum(1, keepdim=True)
+            first = None
+            for _ in range(60):
+                for p in model.parameters():
+                    p.grad = None
+                loss = ((l2(l1(x).tanh()) - y) ** 2).mean()
+                loss.backward()
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p -= 0.05 * p.grad
+                first = loss.item() if first is None else first
+            results[k] = (first, loss.item())
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=ops_worker, args=(k,)) for k in range(2)]
+    threads += [threading.Thread(target=train_worker, args=(k,)) for k in (10, 11)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert all(last < first for first, last in results.values())
+
+
+@pytest.mark.skipif(REFERENCE, reason="ctorch's GIL release (PyTorch's is its own business)")
+def test_heavy_kernels_release_the_gil():
+    a = torch.randn(1200, 1200, dtype=torch.float64)
+    done = threading.Event()
+    ticks = []
+
+    def heavy():
+        for _ in range(3):
+            a @ a
+        done.set()
+
+    t = threading.Thread(target=heavy)
+    start = time.perf_counter()
+    t.start()
+    while not done.is_set():   # this thread runs Python while the other is inside the C kernel
+        ticks.append(time.perf_counter())
+        time.sleep(0.001)
+    t.join()
+    spent = time.perf_counter() - start
+    # with the GIL held for the whole product, this loop could not have run during it
+    assert len(ticks) >= 5 and spent > 0.0
+
+
+@pytest.mark.skipif(REFERENCE, reason="reference counts are ctorch's C layer")
+def test_reference_counts_of_inputs_unchanged_by_every_op_family():
+    a, b = torch.randn(4, 5), torch.randn(4, 5)
+    idx = torch.tensor([[0, 1, 2, 3, 0]])
+    m = torch.randn(5, 3)
+    calls = [
+        lambda: a + b, lambda: a.exp(), lambda: torch.where(a > 0, a, b), lambda: a.sum(1), lambda: a.max(1),
+        lambda: a @ m, lambda: a.t().contiguous(), lambda: a[1:, ::2], lambda: a[[0, 2]], lambda: a.gather(0, idx),
+        lambda: torch.cat([a, b]), lambda: a.sort(1), lambda: a.reshape(20), lambda: a.to(torch.float64),
+        lambda: a.masked_fill(a > 0, 0.0), lambda: torch.stack([a, b]), lambda: a.clamp(-0.5, 0.5),
+        lambda: a.numpy(), lambda: a.tolist(), lambda: torch.einsum("ij,ij->i", a, b),
+    ]
+    for k, call in enumerate(calls):
+        before = (sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(idx), sys.getrefcount(m))
+        for _ in range(5):
+            call()
+        gc.collect()
+        after = (sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(idx), sys.getrefcount(m))
+        assert after == before, f"call {k}: {before} -> {after}"
+
+
+@pytest.mark.skipif(REFERENCE, reason="ctorch's allocator")
+def test_many_small_ops_keep_memory_flat():
+    x = torch.ones(16)
+    for _ in range(5000):   # warm up caches and the allocator
+        (x * 2 + 1).sum()
+    gc.collect()
+    before = _rss_bytes()
+    for _ in range(100_000):
+        (x * 2 + 1).sum()
+    gc.collect()
+    assert _rss_bytes() - before < 8 * 2 ** 20
+
+
+def test_allocation_failure_raises_pytorchs_runtime_error():
+    with pytest.raises(RuntimeError, match="DefaultCPUAllocator: can't allocate memory"):
+        torch.empty(2 ** 44)
+    with pytest.raises(RuntimeError, match="can't allocate memory"):
+        torch.zeros(2 ** 22, 2 ** 22)
+    assert float(torch.ones(3).sum()) == 3.0   # the process is healthy afterwards
