@@ -24,7 +24,15 @@ typedef struct {
     int64_t cg, kg, ck;      /* per group: image channels, column channels, column rows (cg * kh * kw) */
     bool direct;             /* 1x1, stride 1, no padding: the image is its own column matrix */
     int64_t tile;            /* output positions per column tile */
+    int64_t nimg, width;     /* images per item (small ones go several to a GEMM), columns per item */
 } geom;
+
+/* a piece of work: positions [p0, p0 + tl) of image n0, or (nb > 1) all of images [n0, n0 + nb) */
+typedef struct {
+    int64_t n0, nb, p0, tl;
+} item;
+
+#define MIN_WIDTH 256   /* fewer output positions than this per GEMM leave BLAS well below its speed */
 
 #define TILE_BYTES (1024 * 1024)   /* one tile of columns: fits the L2 cache beside the GEMM's panels */
 
@@ -43,7 +51,27 @@ static geom geom_make(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int
     g.tile = row_bytes > 0 ? TILE_BYTES / row_bytes : g.L;
     if (g.tile < 64) g.tile = 64;
     if (g.tile > g.L) g.tile = g.L > 0 ? g.L : 1;
+    g.nimg = 1;
+    if (!g.direct && g.L > 0 && 2 * g.L <= MIN_WIDTH) {   /* small images: several per item, all threads busy */
+        int64_t per_thread = (g.N + ct_get_num_threads() - 1) / ct_get_num_threads();
+        g.nimg = (MIN_WIDTH + g.L - 1) / g.L < per_thread ? (MIN_WIDTH + g.L - 1) / g.L : per_thread;
+    }
+    g.width = g.nimg * g.tile;
     return g;
+}
+
+static int64_t item_count(const geom *g) {
+    return g->nimg > 1 ? (g->N + g->nimg - 1) / g->nimg : g->N * ((g->L + g->tile - 1) / g->tile);
+}
+
+static item item_of(const geom *g, int64_t it) {
+    if (g->nimg > 1) {
+        item t = {it * g->nimg, g->N - it * g->nimg < g->nimg ? g->N - it * g->nimg : g->nimg, 0, g->L};
+        return t;
+    }
+    int64_t ntiles = (g->L + g->tile - 1) / g->tile, p0 = it % ntiles * g->tile;
+    item t = {it / ntiles, 1, p0, g->L - p0 < g->tile ? g->L - p0 : g->tile};
+    return t;
 }
 
 static geom geom_of(const ct_tensor *img, const ct_tensor *cols, const ct_tensor *w, const int64_t *ints) {

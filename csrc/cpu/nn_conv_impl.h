@@ -32,15 +32,16 @@ static void CT_NAME(im2col_shifted, CT_SFX)(const geom *g, const CT_T *plane, in
     }
 }
 
-/* rows for channels [0, nch) of img (one image, from its channel c0) into col, positions
+/* rows for channels [0, nch) of img (one image, from its channel c0) into col (rows ld apart), positions
  * [p0, p0 + tl). A row (c, i, j) is walked one output row (oh) at a time: the output columns
  * [lo, hi) read the image (the same for every oh), the others are padding. */
-static void CT_NAME(im2col, CT_SFX)(const geom *g, const CT_T *img, int64_t nch, int64_t p0, int64_t tl, CT_T *col) {
+static void CT_NAME(im2col, CT_SFX)(const geom *g, const CT_T *img, int64_t nch, int64_t p0, int64_t tl, CT_T *col,
+                                    int64_t ld) {
     bool shifted = g->sh == 1 && g->sw == 1 && g->OW == g->W;
     for (int64_t c = 0; c < nch; c++)
         for (int64_t i = 0; i < g->kh; i++)
             for (int64_t j = 0; j < g->kw; j++) {
-                CT_T *dst = col + ((c * g->kh + i) * g->kw + j) * tl;
+                CT_T *dst = col + ((c * g->kh + i) * g->kw + j) * ld;
                 const CT_T *plane = img + c * g->H * g->W;
                 if (shifted) {
                     CT_NAME(im2col_shifted, CT_SFX)(g, plane, i, j, p0, tl, dst);
@@ -97,30 +98,48 @@ static void CT_NAME(gemm, CT_SFX)(bool ta, bool tb, int64_t m, int64_t n, int64_
             1, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 
-/* out (N, K, OH, OW) = conv(x (N, C, H, W), w (K, C/G, kh, kw)) + bias:
- * one GEMM per group and tile, threads over (image, tile) items */
+/* the columns of item t (see geom) into buf, or the image itself when it is its own column matrix;
+ * their row stride in *ld */
+static const CT_T *CT_NAME(item_cols, CT_SFX)(const geom *g, const CT_T *x, item t, CT_T *buf, int64_t *ld) {
+    if (g->direct) {
+        *ld = g->L;
+        return x + t.n0 * g->C * g->L + t.p0;
+    }
+    *ld = t.nb * t.tl;
+    for (int64_t b = 0; b < t.nb; b++)
+        CT_NAME(im2col, CT_SFX)(g, x + (t.n0 + b) * g->C * g->H * g->W, g->C, t.p0, t.tl, buf + b * t.tl, *ld);
+    return buf;
+}
+
+/* out (N, K, OH, OW) = conv(x (N, C, H, W), w (K, C/G, kh, kw)) + bias: one GEMM per group and item,
+ * threads over the items; an item of several images goes through a buffer, then to each image */
 static int CT_NAME(conv_forward, CT_SFX)(const geom *g, CT_T *out, const CT_T *x, const CT_T *w, const CT_T *bias) {
-    int64_t ntiles = (g->L + g->tile - 1) / g->tile, items = g->N * ntiles, rows = g->C * g->kh * g->kw;
+    int64_t items = item_count(g), col_elems = g->direct ? 0 : g->C * g->kh * g->kw * g->width;
+    int64_t per = col_elems + (g->nimg > 1 ? g->kg * g->width : 0);
     int nt = team(items, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
-    CT_T *bufs = g->direct ? NULL : malloc((size_t)(nt * rows * g->tile) * sizeof(CT_T));
-    if (!g->direct && !bufs) return ct_error(CT_ERR_NOMEM, "conv2d: out of memory for the column buffer");
+    CT_T *bufs = malloc((size_t)(nt * per + 1) * sizeof(CT_T));
+    if (!bufs) return ct_error(CT_ERR_NOMEM, "conv2d: out of memory for the column buffer");
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t it = 0; it < items; it++) {
-        int64_t n = it / ntiles, p0 = it % ntiles * g->tile, tl = g->L - p0 < g->tile ? g->L - p0 : g->tile;
-        const CT_T *cols = x + n * g->C * g->L + p0;
-        int64_t ld = g->L;
-        if (!g->direct) {
-            CT_T *col = bufs + (int64_t)omp_get_thread_num() * rows * g->tile;
-            CT_NAME(im2col, CT_SFX)(g, x + n * g->C * g->H * g->W, g->C, p0, tl, col);
-            cols = col;
-            ld = tl;
+        item t = item_of(g, it);
+        CT_T *mine = bufs + (int64_t)omp_get_thread_num() * per, *tmp = mine + col_elems;
+        int64_t ld, width = t.nb * t.tl;
+        const CT_T *cols = CT_NAME(item_cols, CT_SFX)(g, x, t, mine, &ld);
+        for (int64_t grp = 0; grp < g->G; grp++) {
+            const CT_T *wg = w + grp * g->kg * g->ck, *cg = cols + grp * g->ck * ld, *b = bias ? bias + grp * g->kg : NULL;
+            CT_T *o = out + (t.n0 * g->K + grp * g->kg) * g->L + t.p0;
+            if (t.nb == 1) {   /* straight into the output, over the bias */
+                for (int64_t k = 0; b && k < g->kg; k++)
+                    for (int64_t q = 0; q < t.tl; q++) o[k * g->L + q] = b[k];
+                CT_NAME(gemm, CT_SFX)(false, false, g->kg, t.tl, g->ck, wg, g->ck, cg, ld, b ? 1 : 0, o, g->L);
+                continue;
+            }
+            CT_NAME(gemm, CT_SFX)(false, false, g->kg, width, g->ck, wg, g->ck, cg, ld, 0, tmp, width);
+            for (int64_t im = 0; im < t.nb; im++)
+                for (int64_t k = 0; k < g->kg; k++)
+                    for (int64_t q = 0; q < g->L; q++)
+                        o[(im * g->K + k) * g->L + q] = tmp[k * width + im * g->L + q] + (b ? b[k] : 0);
         }
-        CT_T *o = out + n * g->K * g->L + p0;
-        for (int64_t k = 0; bias && k < g->K; k++)
-            for (int64_t q = 0; q < tl; q++) o[k * g->L + q] = bias[k];
-        for (int64_t grp = 0; grp < g->G; grp++)
-            CT_NAME(gemm, CT_SFX)(false, false, g->kg, tl, g->ck, w + grp * g->kg * g->ck, g->ck, cols + grp * g->ck * ld,
-                                  ld, bias ? 1 : 0, o + grp * g->kg * g->L, g->L);
     }
     free(bufs);
     return 0;
@@ -180,38 +199,45 @@ static int CT_NAME(conv_transposed, CT_SFX)(const geom *g, CT_T *img, const CT_T
     return rc;
 }
 
-/* gw (K, C/G, kh, kw) = sum over images and tiles of grad @ cols^T: each thread sums its (image,
- * tile) items into its own buffer, transposed ((ck x kg) per group = cols @ grad^T, the shape BLAS
- * runs fastest); the buffers are added and transposed into gw at the end */
+/* gw (K, C/G, kh, kw) = sum over the items of grad @ cols^T: each thread sums its items into its own
+ * buffer, transposed ((ck x kg) per group = cols @ grad^T, the shape BLAS runs fastest); the buffers
+ * are added and transposed into gw at the end. An item of several images gathers their gradients
+ * side by side first, as their columns are. */
 static int CT_NAME(conv_weight, CT_SFX)(const geom *g, CT_T *gw, const CT_T *x, const CT_T *grad) {
-    int64_t ntiles = (g->L + g->tile - 1) / g->tile, items = g->N * ntiles, rows = g->C * g->kh * g->kw;
-    int64_t col_elems = g->direct ? 0 : rows * g->tile, per = col_elems + g->K * g->ck;
+    int64_t items = item_count(g), col_elems = g->direct ? 0 : g->C * g->kh * g->kw * g->width;
+    int64_t gy_elems = g->nimg > 1 ? g->K * g->width : 0, acc_at = col_elems + gy_elems, per = acc_at + g->K * g->ck;
     int nt = team(items, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
     CT_T *bufs = calloc((size_t)(nt * per), sizeof(CT_T));
     if (!bufs) return ct_error(CT_ERR_NOMEM, "convolution_backward: out of memory for the column buffer");
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t it = 0; it < items; it++) {
-        int64_t n = it / ntiles, p0 = it % ntiles * g->tile, tl = g->L - p0 < g->tile ? g->L - p0 : g->tile;
-        CT_T *mine = bufs + (int64_t)omp_get_thread_num() * per, *acc = mine + col_elems;
-        const CT_T *cols = x + n * g->C * g->L + p0;
-        int64_t ld = g->L;
-        if (!g->direct) {
-            CT_NAME(im2col, CT_SFX)(g, x + n * g->C * g->H * g->W, g->C, p0, tl, mine);
-            cols = mine;
-            ld = tl;
+        item t = item_of(g, it);
+        CT_T *mine = bufs + (int64_t)omp_get_thread_num() * per, *acc = mine + acc_at;
+        int64_t ld, width = t.nb * t.tl, gld = g->L;
+        const CT_T *cols = CT_NAME(item_cols, CT_SFX)(g, x, t, mine, &ld);
+        const CT_T *gy = grad + t.n0 * g->K * g->L + t.p0;
+        if (t.nb > 1) {
+            CT_T *side = mine + col_elems;
+            for (int64_t im = 0; im < t.nb; im++)
+                for (int64_t k = 0; k < g->K; k++)
+                    memcpy(side + k * width + im * g->L, gy + (im * g->K + k) * g->L, (size_t)g->L * sizeof(CT_T));
+            gy = side;
+            gld = width;
         }
-        const CT_T *gy = grad + n * g->K * g->L + p0;
         for (int64_t grp = 0; grp < g->G; grp++)
-            CT_NAME(gemm, CT_SFX)(false, true, g->ck, g->kg, tl, cols + grp * g->ck * ld, ld, gy + grp * g->kg * g->L,
-                                  g->L, 1, acc + grp * g->ck * g->kg, g->kg);
+            CT_NAME(gemm, CT_SFX)(false, true, g->ck, g->kg, width, cols + grp * g->ck * ld, ld, gy + grp * g->kg * gld,
+                                  gld, 1, acc + grp * g->ck * g->kg, g->kg);
     }
-    for (int64_t grp = 0; grp < g->G; grp++)   /* gw[grp * kg + k, r] = the threads' acc[grp][r, k] summed */
-        for (int64_t k = 0; k < g->kg; k++)
-            for (int64_t r = 0; r < g->ck; r++) {
-                CT_T sum = 0;
-                for (int t = 0; t < nt; t++) sum += bufs[t * per + col_elems + (grp * g->ck + r) * g->kg + k];
-                gw[(grp * g->kg + k) * g->ck + r] = sum;
-            }
+    /* gw[grp * kg + k, r] = the threads' acc[grp][r, k] summed, by 32 x 32 blocks (a transposition) */
+    for (int64_t grp = 0; grp < g->G; grp++)
+        for (int64_t k0 = 0; k0 < g->kg; k0 += 32)
+            for (int64_t r0 = 0; r0 < g->ck; r0 += 32)
+                for (int64_t k = k0; k < k0 + 32 && k < g->kg; k++)
+                    for (int64_t r = r0; r < r0 + 32 && r < g->ck; r++) {
+                        CT_T sum = 0;
+                        for (int t = 0; t < nt; t++) sum += bufs[t * per + acc_at + (grp * g->ck + r) * g->kg + k];
+                        gw[(grp * g->kg + k) * g->ck + r] = sum;
+                    }
     free(bufs);
     return 0;
 }
