@@ -306,6 +306,43 @@ case("topk", lambda x: torch.topk(x, 3, dim=0, largest=False, sorted=False)[0], 
 case("kthvalue", lambda x: x.kthvalue(2, dim=1).values, In((3, 4), layout="t"))
 case("kthvalue", lambda x: torch.kthvalue(x, 3, 0, keepdim=True)[0], In((4, 3), layout="s"))
 case("kthvalue", lambda x: torch.kthvalue(x.sum(), 1).values, In((3,)))
+# the loss family (nn.functional): losses with their options, embedding, pad, interpolate
+_NN = torch.nn.functional
+case("cross_entropy", lambda x: _NN.cross_entropy(x, torch.tensor([1, 0, 3])), In((3, 4), layout="t"))
+case("cross_entropy", lambda x: _NN.cross_entropy(x, torch.tensor([1, -100, 3]), weight=torch.tensor(
+    [0.5, 2.0, 1.0, 1.5], dtype=F64), label_smoothing=0.2, reduction="sum"), In((3, 4), layout="s"))
+case("cross_entropy", lambda x: _NN.cross_entropy(x, torch.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]]),
+                                                  reduction="none"), In((2, 3, 2, 2)))
+case("cross_entropy", lambda x, p: _NN.cross_entropy(x, p, label_smoothing=0.1), In((3, 4), layout="t"),
+     In((3, 4), 0.0, 1.0))
+case("nll_loss", lambda x: _NN.nll_loss(x, torch.tensor([2, 0, 1]), weight=torch.tensor([1.0, 0.5, 2.0],
+                                                                                         dtype=F64)), In((3, 3), layout="t"))
+case("nll_loss", lambda x: _NN.nll_loss(x, torch.tensor([[0, 2, 1, 1]]), reduction="none"), In((1, 3, 4), layout="s"))
+case("mse_loss", lambda x, y: _NN.mse_loss(x, y), In((3, 4), layout="t"), In((3, 4), layout="s"))
+case("mse_loss", lambda x, y: _NN.mse_loss(x, y, reduction="none"), In((3, 4)), In((3, 4), layout="t"))
+case("smooth_l1_loss", lambda x, y: _NN.smooth_l1_loss(x, y, beta=0.5, reduction="sum"), In((3, 4), layout="t"),
+     In((3, 4)))
+case("huber_loss", lambda x, y: _NN.huber_loss(x, y, delta=0.7, reduction="none"), In((3, 4)), In((3, 4), layout="s"))
+case("binary_cross_entropy", lambda x, y: _NN.binary_cross_entropy(x, y, weight=torch.tensor([1.0, 2.0, 0.5, 1.0],
+     dtype=F64)), In((3, 4), 0.1, 0.9, "t"), In((3, 4), 0.0, 1.0))
+case("binary_cross_entropy_with_logits", lambda x, y: _NN.binary_cross_entropy_with_logits(
+    x, y, pos_weight=torch.tensor([0.5, 2.0, 1.0, 3.0], dtype=F64), reduction="sum"), In((3, 4), layout="s"),
+    In((3, 4), 0.0, 1.0))
+case("kl_div", lambda x, y: _NN.kl_div(x, y, reduction="batchmean"), In((3, 4), -3.0, -0.5, "t"), In((3, 4), 0.1, 1.0))
+case("kl_div", lambda x, y: _NN.kl_div(x, y, reduction="none", log_target=True), In((3, 4)), In((3, 4), layout="s"))
+case("soft_margin_loss", lambda x: _NN.soft_margin_loss(x, torch.tensor([[1.0, -1.0, 1.0, 1.0]], dtype=F64)),
+     In((3, 4), layout="t"))
+case("embedding", lambda w: _NN.embedding(torch.tensor([[1, 3, 1], [0, 4, 3]]), w), In((5, 3), layout="t"))
+case("embedding", lambda w: _NN.embedding(torch.tensor([[2], [0]]), w), In((4, 2), layout="s"))
+case("pad", lambda x: _NN.pad(x, (1, 2, -1, 1), value=0.5), In((2, 3, 4), layout="t"))
+for _mode in ["reflect", "replicate", "circular"]:
+    case("pad", lambda x, m=_mode: _NN.pad(x, (2, 1, 1, 2), mode=m), In((1, 2, 3, 4), layout="s"))
+case("interpolate", lambda x: _NN.interpolate(x, scale_factor=1.7), In((1, 2, 3, 4), layout="t"))
+case("interpolate", lambda x: _NN.interpolate(x, size=(5, 3), mode="bilinear", align_corners=True),
+     In((2, 1, 3, 4), layout="s"))
+case("interpolate", lambda x: _NN.interpolate(x, size=(4, 7), mode="bicubic"), In((1, 1, 3, 4)))
+case("interpolate", lambda x: _NN.interpolate(x, scale_factor=2.5, mode="linear"), In((2, 2, 3), layout="t"))
+case("interpolate", lambda x: _NN.interpolate(x, size=(3, 2, 4), mode="trilinear"), In((1, 1, 2, 3, 2)))
 # convolution and pooling (nn_conv): input, weight, bias; options as PyTorch's functional forms
 _NF = lambda name: lambda *a, **k: getattr(torch.nn.functional, name)(*a, **k)  # noqa: E731
 case("conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)), In((2, 4, 6, 5), layout="t"),
@@ -335,6 +372,30 @@ case("cdist", lambda a, b: torch.cdist(a, b), In((26, 3), layout="t"), In((5, 3)
 case("cdist", lambda a, b: torch.cdist(a, b, float("inf")), In((3, 4)), In((2, 4), layout="s"))
 case("dist", lambda a, b: torch.dist(a, b, 3), In((3, 4), layout="t"), In((4,)))
 case("dist", lambda a, b: a.dist(b), In((3, 4), layout="s"), In((3, 1)))
+
+# nn normalization family, through torch.nn.functional (looked up at call time)
+def _nnf(name):
+    return lambda *args, **kwargs: getattr(torch.nn.functional, name)(*args, **kwargs)
+
+
+case("batch_norm", lambda x, w, b: _nnf("batch_norm")(x, None, None, w, b, training=True), In((4, 3, 2), layout="t"),
+     In((3,)), In((3,)))
+case("batch_norm", lambda x, w, b: _nnf("batch_norm")(x, torch.zeros(3, dtype=F64), torch.ones(3, dtype=F64), w, b),
+     In((4, 3), layout="s"), In((3,)), In((3,)))
+case("layer_norm", lambda x, w, b: _nnf("layer_norm")(x, (4,), w, b), In((3, 4), layout="t"), In((4,)), In((4,)))
+case("group_norm", lambda x, w, b: _nnf("group_norm")(x, 2, w, b), In((2, 4, 3), layout="s"), In((4,)), In((4,)))
+case("softmax", lambda x: _nnf("softmax")(x, 1), In((3, 4), layout="t"))
+case("log_softmax", lambda x: _nnf("log_softmax")(x, 0), In((3, 4), layout="s"))
+case("prelu", lambda x, w: _nnf("prelu")(x, w), In((2, 3, 4), 0.2, 2, "t", True), In((3,)))
+case("glu", lambda x: _nnf("glu")(x, 1), In((2, 4, 3), layout="t"))
+for _name, _fn in [("leaky_relu", lambda x: _nnf("leaky_relu")(x, 0.2)), ("elu", lambda x: _nnf("elu")(x, 1.3)),
+                   ("selu", _nnf("selu")), ("celu", lambda x: _nnf("celu")(x, 0.6)), ("gelu", _nnf("gelu")),
+                   ("gelu", lambda x: _nnf("gelu")(x, approximate="tanh")), ("silu", _nnf("silu")),
+                   ("mish", _nnf("mish")), ("hardswish", _nnf("hardswish")), ("hardsigmoid", _nnf("hardsigmoid")),
+                   ("hardtanh", lambda x: _nnf("hardtanh")(x, -0.9, 0.9)),
+                   ("softplus", lambda x: _nnf("softplus")(x, 2.0, 1.5)), ("logsigmoid", _nnf("logsigmoid"))]:
+    case(_name, _fn, In((3, 4), 0.2, 0.8, "t", True))
+    case(_name, _fn, In((5,), 1.2, 2.5, "s", True))
 
 CASE_IDS = [c.id for c in CASES]
 

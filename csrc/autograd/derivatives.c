@@ -328,6 +328,13 @@ static ct_tensor *scatter_reduce_grads(arena *ar, const ct_node *n, ct_tensor *g
     return n->ints[2] ? g : zero_at_index(ar, g, n);
 }
 
+/* gradients a family's backward function made (new references), kept in the arena */
+static int kept(arena *ar, const ct_node *n, ct_tensor **gi, int rc) {
+    for (int i = 0; i < n->nnext; i++)
+        if (gi[i] && !keep(ar, gi[i])) rc = -1;
+    return rc < 0 ? -1 : 0;
+}
+
 static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
     const ct_shape *in = &n->in_shape[0];
     switch (n->kind) {
@@ -559,10 +566,12 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
         }
         break;
     }
-    case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL: /* ops/nn_conv.c; its new references kept here */
-        if (ct_nn_conv_backward(n, g, gi) < 0) return -1;
-        for (int i = 0; i < n->nnext; i++) if (gi[i]) keep(ar, gi[i]);
-        break;
+    case CT_NODE_NLL_LOSS: case CT_NODE_CROSS_ENTROPY_PROB: case CT_NODE_POINTWISE_LOSS: case CT_NODE_EMBEDDING:
+    case CT_NODE_PAD: case CT_NODE_UPSAMPLE: return kept(ar, n, gi, ct_nn_loss_backward(n, g, gi));
+    case CT_NODE_ACTIVATION: case CT_NODE_NATIVE_NORM: case CT_NODE_SOFTMAX:
+        return kept(ar, n, gi, ct_nn_norm_backward(n, g, gi));
+    case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL:
+        return kept(ar, n, gi, ct_nn_conv_backward(n, g, gi));
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -679,6 +688,10 @@ int ct_differentiable_ops(const char **names, int max) {
         "gather", "index_select", "scatter", "scatter_add", "index_add", "scatter_reduce", "masked_scatter",
         "sort", "msort", "topk", "kthvalue",
         "einsum", "tensordot", "cdist", "dist",
+        "cross_entropy", "nll_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+        "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss", "embedding", "pad", "interpolate",
+        "batch_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "prelu", "glu", "leaky_relu", "elu", "selu",
+        "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "logsigmoid",
         "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
         "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", NULL};
     int n = 0;

@@ -90,6 +90,24 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_unique_dim] = ct_cpu_unique_dim;
     k[CT_OP_cdist] = avx2 ? ct_cpu_cdist_avx2 : ct_cpu_cdist;
     k[CT_OP_cdist_backward] = avx2 ? ct_cpu_cdist_backward_avx2 : ct_cpu_cdist_backward;
+    k[CT_OP_nll_loss] = avx2 ? ct_cpu_nll_loss_avx2 : ct_cpu_nll_loss;
+    k[CT_OP_nll_loss_backward] = avx2 ? ct_cpu_nll_loss_backward_avx2 : ct_cpu_nll_loss_backward;
+    k[CT_OP_cross_entropy_prob] = avx2 ? ct_cpu_cross_entropy_prob_avx2 : ct_cpu_cross_entropy_prob;
+    k[CT_OP_cross_entropy_prob_backward] = avx2 ? ct_cpu_cross_entropy_prob_backward_avx2 : ct_cpu_cross_entropy_prob_backward;
+    k[CT_OP_pointwise_loss] = avx2 ? ct_cpu_pointwise_loss_avx2 : ct_cpu_pointwise_loss;
+    k[CT_OP_pointwise_loss_backward] = avx2 ? ct_cpu_pointwise_loss_backward_avx2 : ct_cpu_pointwise_loss_backward;
+    k[CT_OP_embedding_backward] = ct_cpu_embedding_backward;
+    k[CT_OP_embedding_renorm] = ct_cpu_embedding_renorm;
+    k[CT_OP_pad] = ct_cpu_pad;
+    k[CT_OP_pad_backward] = ct_cpu_pad_backward;
+    k[CT_OP_upsample] = ct_cpu_upsample;
+    k[CT_OP_upsample_backward] = ct_cpu_upsample_backward;
+    bool avx512 = ct_cpu_has_avx512();
+    k[CT_OP_activation] = k[CT_OP_activation_backward] = avx512 ? ct_cpu_activation_avx512
+                                                         : avx2 ? ct_cpu_activation_avx2 : ct_cpu_activation;
+    k[CT_OP_norm] = k[CT_OP_norm_backward] = avx512 ? ct_cpu_norm_avx512 : avx2 ? ct_cpu_norm_avx2 : ct_cpu_norm;
+    k[CT_OP_softmax] = k[CT_OP_softmax_backward] = avx512 ? ct_cpu_softmax_avx512
+                                                   : avx2 ? ct_cpu_softmax_avx2 : ct_cpu_softmax;
     k[CT_OP_conv2d] = ct_cpu_conv2d;
     k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
     k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;

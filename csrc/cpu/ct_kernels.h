@@ -41,6 +41,25 @@ int ct_cpu_unique_runs(const ct_kernel_args *args);
 int ct_cpu_unique_dim(const ct_kernel_args *args);
 
 int ct_cpu_linalg_qr(const ct_kernel_args *args);   /* lapack.c */
+CT_DECLARE_ISA(ct_cpu_nll_loss)                       /* nn_loss.c */
+CT_DECLARE_ISA(ct_cpu_nll_loss_backward)
+CT_DECLARE_ISA(ct_cpu_cross_entropy_prob)
+CT_DECLARE_ISA(ct_cpu_cross_entropy_prob_backward)
+CT_DECLARE_ISA(ct_cpu_pointwise_loss)
+CT_DECLARE_ISA(ct_cpu_pointwise_loss_backward)
+int ct_cpu_embedding_backward(const ct_kernel_args *args);   /* nn_loss_spatial.c */
+int ct_cpu_embedding_renorm(const ct_kernel_args *args);
+int ct_cpu_pad(const ct_kernel_args *args);
+int ct_cpu_pad_backward(const ct_kernel_args *args);
+int ct_cpu_upsample(const ct_kernel_args *args);
+int ct_cpu_upsample_backward(const ct_kernel_args *args);
+CT_DECLARE_ISA(ct_cpu_activation)                     /* nn_norm.c: activations, norms, softmax */
+CT_DECLARE_ISA(ct_cpu_norm)                           /* (and _avx512 forms, nn_norm_avx512.c) */
+CT_DECLARE_ISA(ct_cpu_softmax)
+int ct_cpu_activation_avx512(const ct_kernel_args *args);
+int ct_cpu_norm_avx512(const ct_kernel_args *args);
+int ct_cpu_softmax_avx512(const ct_kernel_args *args);
+bool ct_cpu_has_avx512(void);
 int ct_cpu_conv2d(const ct_kernel_args *args);        /* nn_conv.c */
 int ct_cpu_conv_transpose2d(const ct_kernel_args *args);
 int ct_cpu_conv_weight_grad(const ct_kernel_args *args);

@@ -330,25 +330,22 @@ static int conv_backward(const ct_node *n, ct_tensor *grad, ct_tensor **gi) {
     return 0;
 }
 
-/* Under create_graph, the gradients computed here by the kernels are not differentiable again: each
- * gets a node (the same kind, ints {-1}) whose backward raises, so that a second derivative through a
- * convolution or pooling fails loudly instead of coming out silently zero. */
-static int mark_second_order(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
+/* Under create_graph, the gradients the kernels computed here are not differentiable again: each gets
+ * a CT_NODE_NN_ONCE node, whose backward raises (not implemented), so that a second derivative through
+ * a convolution or pooling fails loudly instead of coming out silently zero. */
+static int mark_once(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
     ct_tensor *ins[3] = {g, n->nsaved > 0 ? n->saved[0] : NULL, n->nsaved > 1 ? n->saved[1] : NULL};
-    int64_t marker = -1;
     const char *name = n->kind == CT_NODE_CONV       ? "ConvolutionBackwardBackward0"
                        : n->kind == CT_NODE_MAX_POOL ? "MaxPool2DWithIndicesBackwardBackward0"
                                                      : "AvgPool2DBackwardBackward0";
     for (int i = 0; i < n->nnext; i++)
-        if (gi[i] && ct_record_op(n->kind, name, 3, ins, gi[i], 0, NULL, NULL, 0, &marker, 1) < 0) return -1;
+        if (gi[i] && ct_record_op(CT_NODE_NN_ONCE, name, 3, ins, gi[i], 0, NULL, NULL, 0, NULL, 0) < 0) return -1;
     return 0;
 }
 
 int ct_nn_conv_backward(const ct_node *n, ct_tensor *g, ct_tensor **gi) {
-    if (n->nints == 1 && n->ints[0] == -1)
-        return ct_error(CT_ERR_NOTIMPL, "ctorch: the second derivative of convolution and pooling is not implemented");
     int rc = n->kind == CT_NODE_CONV ? conv_backward(n, g, gi) : ct_pool_backward(n, g, gi);
-    if (rc == 0 && mark_second_order(n, g, gi) < 0) {
+    if (rc == 0 && mark_once(n, g, gi) < 0) {
         for (int i = 0; i < n->nnext; i++) ct_xdecref(gi[i]), gi[i] = NULL;
         return -1;
     }

@@ -126,6 +126,8 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__C(void) {
     extern PyMethodDef ct_dlpack_functions[];
+    extern PyMethodDef ct_nn_loss_functions[];
+    extern PyMethodDef ct_nn_norm_functions[];
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     /* module functions: later tables do not override earlier names */
@@ -137,6 +139,8 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_linalg_functions,
                              ct_sorting_functions,
                              ct_serialization_functions,
+                             ct_nn_loss_functions,
+                             ct_nn_norm_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {

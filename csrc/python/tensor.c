@@ -177,6 +177,7 @@ static PyMethodDef *all_methods;
 /* the methods of every op family, in one table */
 static int collect_methods(void) {
     extern PyMethodDef ct_dlpack_methods[];
+    extern PyMethodDef ct_nn_norm_methods[];
     extern PyMethodDef ct_sorting_methods[];
     PyMethodDef *tables[] = {ct_math_methods, ct_reduce_methods, ct_shape_methods, ct_shape_ops_methods,
                              ct_index_methods, ct_create_methods,
@@ -184,6 +185,7 @@ static int collect_methods(void) {
                              ct_linalg_methods,
                              ct_sorting_methods,
                              ct_einsum_methods,
+                             ct_nn_norm_methods,
                              };
     size_t n = 0;
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)

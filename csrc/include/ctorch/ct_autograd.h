@@ -46,6 +46,18 @@ enum {
     CT_NODE_SCATTER_REDUCE,            /* ints {dim, reduce, include_self}; saved: index, then count (mean) or
                                           self, src, result (prod amax amin) */
     CT_NODE_CDIST,                     /* cdist, dist: ints {form (ct_ops.h)}; saved {x1, x2, out}; scalars {p} */
+    CT_NODE_NLL_LOSS,                  /* nll_loss, cross_entropy (class indices): ints {reduction, ignore_index,
+                                          log_softmax}; scalars {label_smoothing}; saved {input, target, weight, lse} */
+    CT_NODE_CROSS_ENTROPY_PROB,        /* ints {reduction}; scalars {label_smoothing}; saved {input, target, weight, lse} */
+    CT_NODE_POINTWISE_LOSS,            /* ints {kind, reduction}; scalars {p}; saved {input, target, weight, pos_weight} */
+    CT_NODE_EMBEDDING,                 /* ints {padding_idx, scale_grad_by_freq}; saved {indices (int64, flat)} */
+    CT_NODE_PAD,                       /* ints as the pad kernel's (ct_pad_mode, k, pads) */
+    CT_NODE_UPSAMPLE,                  /* ints {mode, align_corners, k, the scales' bits (doubles)} */
+    CT_NODE_ACTIVATION,                /* nn (ops/nn_norm.c): ints {kind}; scalars {s0, s1}; saved: the input */
+    CT_NODE_NATIVE_NORM,               /* batch/layer/group norm: ints as the norm kernel's; saved: x, weight,
+                                          mean, invstd */
+    CT_NODE_SOFTMAX,                   /* softmax, log_softmax: ints {dim, log}; saved: the output */
+    CT_NODE_NN_ONCE,                   /* a fused backward's result: differentiating it again is not implemented */
     CT_NODE_CONV,                      /* convolutions: ints {spatial dims, transposed, sH sW pH pW dH dW groups};
                                           saved: input, weight (ops/nn_conv.c) */
     CT_NODE_MAX_POOL,                  /* max_pool2d, adaptive_max_pool2d: saved: the indices (ops/nn_pool.c) */

@@ -176,6 +176,37 @@ int ct_topk(ct_tensor *x, int64_t k, int64_t dim, bool largest, bool sorted, ct_
 int ct_kthvalue(ct_tensor *x, int64_t k, int64_t dim, bool keepdim, ct_tensor **values, ct_tensor **indices);
 int ct_unique(ct_tensor *x, bool consecutive, bool has_dim, int64_t dim, ct_tensor **out, ct_tensor **inverse,
               ct_tensor **counts);
+/* ---- losses, embedding, one_hot, pad, interpolate (ops/nn_loss.c) ----
+ * reduction: 0 none, 1 mean, 2 sum (PyTorch's enum) */
+typedef enum {
+    CT_LOSS_MSE, CT_LOSS_SMOOTH_L1, CT_LOSS_HUBER, CT_LOSS_BCE, CT_LOSS_BCE_LOGITS, CT_LOSS_KL_DIV, CT_LOSS_SOFT_MARGIN
+} ct_loss_kind;
+typedef enum { CT_PAD_CONSTANT, CT_PAD_REFLECT, CT_PAD_REPLICATE, CT_PAD_CIRCULAR } ct_pad_mode;
+typedef enum { CT_UPSAMPLE_NEAREST, CT_UPSAMPLE_NEAREST_EXACT, CT_UPSAMPLE_LINEAR, CT_UPSAMPLE_CUBIC } ct_upsample_mode;
+/* nll_loss over input (C), (N, C) or (N, C, d1, ...) and class targets (int64 or uint8) */
+ct_tensor *ct_nll_loss(ct_tensor *input, ct_tensor *target, ct_tensor *weight, int reduction, int64_t ignore_index);
+/* log_softmax + nll_loss in one kernel; a target shaped like input holds class probabilities */
+ct_tensor *ct_cross_entropy(ct_tensor *input, ct_tensor *target, ct_tensor *weight, int reduction, int64_t ignore_index,
+                            double label_smoothing);
+/* mse smooth_l1 huber bce bce_with_logits kl_div soft_margin (p: beta, delta, or log_target as 0/1) */
+ct_tensor *ct_pointwise_loss(ct_loss_kind kind, ct_tensor *input, ct_tensor *target, ct_tensor *weight,
+                             ct_tensor *pos_weight, double p, int reduction);
+ct_tensor *ct_l1_loss(ct_tensor *input, ct_tensor *target, int reduction);
+ct_tensor *ct_cosine_similarity(ct_tensor *x1, ct_tensor *x2, int64_t dim, double eps);
+ct_tensor *ct_pairwise_distance(ct_tensor *x1, ct_tensor *x2, double p, double eps, bool keepdim);
+/* rows of weight (V, D) at indices (int64 or int32, any shape); padding_idx -1: none */
+ct_tensor *ct_embedding(ct_tensor *weight, ct_tensor *indices, int64_t padding_idx, bool scale_grad_by_freq,
+                        bool sparse);
+int ct_embedding_renorm_(ct_tensor *weight, ct_tensor *indices, double max_norm, double norm_type);
+ct_tensor *ct_one_hot(ct_tensor *t, int64_t num_classes);
+/* pad: npad values (left, right) from the last dim backwards; value used when has_value (constant: 0 otherwise) */
+ct_tensor *ct_pad(ct_tensor *input, int npad, const int64_t *pad, ct_pad_mode mode, double value, bool has_value);
+/* interpolate the k spatial dims of input (N, C, ...) to out_size; scales[j] <= 0: not given */
+ct_tensor *ct_upsample(ct_tensor *input, ct_upsample_mode mode, int k, const int64_t *out_size, const double *scales,
+                       bool align_corners);
+/* the gradients of the family's autograd nodes (ct_autograd.h), new references in grads (NULL: none) */
+struct ct_node;
+int ct_nn_loss_backward(const struct ct_node *n, ct_tensor *grad, ct_tensor **grads);
 
 /* ---- contractions (ops/einsum.c) and distances (ops/distance.c) ---- */
 ct_tensor *ct_einsum(const char *equation, int n, ct_tensor *const *operands);
@@ -189,6 +220,37 @@ ct_tensor *ct_dist(ct_tensor *a, ct_tensor *b, double p);
 enum { CT_DIST_DIRECT, CT_DIST_EUCLID, CT_DIST_NORM };
 /* the direct form's gradient for x1 (wrt_x2: for x2), from the output's gradient */
 ct_tensor *ct_cdist_backward(ct_tensor *grad, ct_tensor *x1, ct_tensor *x2, ct_tensor *dist, double p, bool wrt_x2);
+
+/* ---- nn normalization, activations, softmax, dropout (ops/nn_norm.c) ---- */
+typedef enum {
+#define CT_ACT(NAME, kernel, grad_fn, grad_fn_inplace, fwd, bwd) CT_ACT_##NAME,
+#include "../../ops/nn_act.def"
+#undef CT_ACT
+    CT_NUM_ACTS
+} ct_activation;
+const char *ct_activation_kernel_name(ct_activation kind);   /* PyTorch's kernel name, for dtype errors */
+/* kind over x with its parameters (ops/nn_act.def); inplace writes into x */
+ct_tensor *ct_activation_op(ct_activation kind, ct_tensor *x, double s0, double s1, bool inplace);
+/* the norm kernel's mode bits: statistics of the batch (else running_mean/var), update the running ones */
+enum { CT_NORM_BATCH_STATS = 1, CT_NORM_UPDATE_RUNNING = 2 };
+/* batch_norm: weight, bias, running_mean, running_var may be NULL; save_mean/save_invstd (may be NULL)
+ * get the statistics used (float32 for float16/bfloat16 inputs) */
+ct_tensor *ct_batch_norm(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_tensor *running_mean,
+                         ct_tensor *running_var, bool training, double momentum, double eps, ct_tensor **save_mean,
+                         ct_tensor **save_invstd);
+ct_tensor *ct_layer_norm(ct_tensor *x, int nshape, const int64_t *shape, ct_tensor *weight, ct_tensor *bias, double eps);
+ct_tensor *ct_group_norm(ct_tensor *x, int64_t groups, ct_tensor *weight, ct_tensor *bias, double eps);
+ct_tensor *ct_instance_norm(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_tensor *running_mean,
+                            ct_tensor *running_var, bool use_input_stats, double momentum, double eps);
+/* softmax / log_softmax along dim, computed in dtype (CT_UNDEFINED: x's) */
+ct_tensor *ct_softmax(ct_tensor *x, int64_t dim, ct_dtype dtype, bool log);
+ct_tensor *ct_prelu(ct_tensor *x, ct_tensor *weight);
+ct_tensor *ct_glu(ct_tensor *x, int64_t dim);
+/* dropout (feature: whole channels, as dropout1d/2d/3d; alpha: alpha_dropout); x itself when it does nothing */
+ct_tensor *ct_dropout(ct_tensor *x, double p, bool train, bool feature, bool alpha, bool inplace);
+/* the gradients of this family's autograd nodes (autograd/derivatives.c): new references in gi */
+struct ct_node;
+int ct_nn_norm_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
 
 /* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
  * Parameter lists arrive as given (n values; one value stands for every

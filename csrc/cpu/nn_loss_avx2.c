@@ -1,0 +1,15 @@
+/* nn_loss.c compiled for AVX2 + FMA (selected at start-up, see loops.h) */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#pragma GCC target("avx2,fma")
+#define CT_ISA_SUFFIX _avx2
+#include "nn_loss.c"
+#else
+#include "ct_kernels.h"
+/* not x86: never selected, but the symbols must exist */
+int ct_cpu_nll_loss_avx2(const ct_kernel_args *args) { return ct_cpu_nll_loss(args); }
+int ct_cpu_nll_loss_backward_avx2(const ct_kernel_args *args) { return ct_cpu_nll_loss_backward(args); }
+int ct_cpu_cross_entropy_prob_avx2(const ct_kernel_args *args) { return ct_cpu_cross_entropy_prob(args); }
+int ct_cpu_cross_entropy_prob_backward_avx2(const ct_kernel_args *args) { return ct_cpu_cross_entropy_prob_backward(args); }
+int ct_cpu_pointwise_loss_avx2(const ct_kernel_args *args) { return ct_cpu_pointwise_loss(args); }
+int ct_cpu_pointwise_loss_backward_avx2(const ct_kernel_args *args) { return ct_cpu_pointwise_loss_backward(args); }
+#endif
