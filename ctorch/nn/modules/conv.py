@@ -27,30 +27,6 @@ def _ntuple(n):
 _single, _pair = _ntuple(1), _ntuple(2)
 
 
-def _pad_index(n, lo, hi, mode, dim, input):
-    """The input positions along `dim` (size n) that a padded axis reads, per PyTorch's padding modes."""
-    if mode == "reflect" and (lo >= n or hi >= n):
-        raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
-                           f"got: padding ({lo}, {hi}) at dimension {dim} of input {list(input.shape)}")
-    if mode == "circular" and (lo > n or hi > n):
-        raise RuntimeError("Padding value causes wrapping around more than once.")
-    i = _C.arange(-lo, n + hi, device=input.device)
-    if mode == "replicate":
-        return i.clamp(0, n - 1)
-    if mode == "circular":
-        return i.remainder(n)
-    i = i.abs()   # reflect: -1 reads 1, n reads n - 2
-    return _C.where(i >= n, 2 * (n - 1) - i, i)
-
-
-def _pad(input, pads, mode):
-    """input padded (pads as F.pad's: last dim first, (before, after) each) by reading positions again."""
-    for k in range(len(pads) // 2):
-        dim = input.dim() - 1 - k
-        input = input.index_select(dim, _pad_index(input.shape[dim], pads[2 * k], pads[2 * k + 1], mode, dim, input))
-    return input
-
-
 class _ConvNd(Module):
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding", "in_channels",
                      "out_channels", "kernel_size"]
@@ -127,7 +103,7 @@ class _ConvNd(Module):
     def _conv_forward(self, input, weight, bias):
         conv = F.conv1d if len(self.kernel_size) == 1 else F.conv2d
         if self.padding_mode != "zeros":
-            input = _pad(input, self._reversed_padding_repeated_twice, self.padding_mode)
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
         return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
