@@ -1,10 +1,12 @@
 /* Convolution kernels: conv2d (im2col + GEMM), conv_transpose2d (GEMM +
- * col2im, also the input gradient of conv2d) and the weight gradient (GEMM
- * with the columns), on contiguous NCHW tensors checked by ops/nn_conv.c.
- * float32 and float64 go to single-threaded BLAS calls spread over OpenMP
- * threads (cpu/gemm.c's one-pool rule); integer dtypes run a direct loop
- * whose sums wrap as PyTorch's do. A 1x1 convolution with stride 1 and no
- * padding uses the image itself as its column matrix. */
+ * col2im, also the input gradient of conv2d; with stride 1, a conv2d with
+ * the kernel flipped) and the weight gradient (GEMM with the columns), on
+ * contiguous NCHW tensors checked by ops/nn_conv.c. float32 and float64 go
+ * to single-threaded BLAS calls spread over OpenMP threads (cpu/gemm.c's
+ * one-pool rule), by column tiles of an image or, for small images, several
+ * images per GEMM; integer dtypes run a direct loop whose sums wrap as
+ * PyTorch's do. A 1x1 convolution with stride 1 and no padding uses the
+ * image itself as its column matrix. */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP

@@ -5,7 +5,6 @@
  * Threads split the planes. Max pooling keeps PyTorch's order: the first
  * largest value of a window wins, and a NaN wins over any number (the last
  * NaN, as PyTorch scans). */
-#include <math.h>
 #include <stdlib.h>
 
 #include "ct_kernels.h"

@@ -240,14 +240,11 @@ static ct_tensor *conv_batched(ct_tensor *x, ct_tensor *w, ct_tensor *b, const c
         osp[i] = o->transposed ? (in_sp[i] - 1) * st[i] - 2 * pad[i] + dil[i] * (k - 1) + op[i] + 1
                                : (in_sp[i] + 2 * pad[i] + extra[i] - dil[i] * (k - 1) - 1) / st[i] + 1;
     }
-    if (osp[0] <= 0 || osp[dim - 1] <= 0) {
-        char bi[64], bo[64];
-        return ct_error_null(CT_ERR_RUNTIME, "Given input size per channel: (%s). Calculated output size per channel: "
-                             "(%s). Output size is too small",
-                             dim == 1 ? (snprintf(bi, 64, "1 x %lld", (long long)in_sp[0]), bi)
-                                      : (snprintf(bi, 64, "%lld x %lld", (long long)in_sp[0], (long long)in_sp[1]), bi),
-                             dim == 1 ? (snprintf(bo, 64, "1 x %lld", (long long)osp[0]), bo)
-                                      : (snprintf(bo, 64, "%lld x %lld", (long long)osp[0], (long long)osp[1]), bo));
+    if (osp[0] <= 0 || osp[dim - 1] <= 0) {   /* 1-d: PyTorch's message shows the height of 1 */
+        int64_t h_in = dim == 1 ? 1 : in_sp[0], h_out = dim == 1 ? 1 : osp[0];
+        return ct_error_null(CT_ERR_RUNTIME, "Given input size per channel: (%lld x %lld). Calculated output size per "
+                             "channel: (%lld x %lld). Output size is too small", (long long)h_in,
+                             (long long)in_sp[dim - 1], (long long)h_out, (long long)osp[dim - 1]);
     }
     int64_t ints[P_N], out4[4];
     kernel_ints(dim, st, pad, dil, o->groups, ints);

@@ -3,7 +3,6 @@
  * between unsqueeze and squeeze, as PyTorch does). PyTorch's checks in its
  * order and words; the work is cpu/nn_pool.c's kernels on contiguous
  * (C, H, W) or (N, C, H, W) tensors. */
-#include <stdio.h>
 
 #include "ctorch/ct_autograd.h"
 #include "ctorch/ct_backend.h"
