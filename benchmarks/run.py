@@ -22,7 +22,7 @@ if __package__ in (None, ""):      # run as a script: make `benchmarks` importab
 from benchmarks import harness  # noqa: E402
 
 # the areas, in table order (timed cases first, process-level measurements last)
-MODULES = ["bench_core", "bench_autograd", "bench_random", "bench_shape", "bench_index", "bench_sort", "bench_einsum",
+MODULES = ["bench_core", "bench_autograd", "bench_random", "bench_shape", "bench_index", "bench_counting", "bench_sort", "bench_einsum",
            "bench_serialization", "bench_nn_loss", "bench_nn_norm", "bench_train", "bench_nn_conv",
            "bench_import"]
 

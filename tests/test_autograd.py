@@ -397,6 +397,14 @@ for _name, _fn in [("leaky_relu", lambda x: _nnf("leaky_relu")(x, 0.2)), ("elu",
     case(_name, _fn, In((3, 4), 0.2, 0.8, "t", True))
     case(_name, _fn, In((5,), 1.2, 2.5, "s", True))
 
+# diagonals: diagonal (a view), diag of a vector and of a matrix, diag_embed, trace
+case("diagonal", lambda x: x.diagonal(1), In((3, 4), layout="t"))
+case("diagonal", lambda x: torch.diagonal(x, -1, 2, 0), In((2, 3, 4), layout="s"))
+case("diag", lambda x: torch.diag(x, -1), In((4,), layout="s"))
+case("diag", lambda x: x.diag(1), In((3, 4), layout="t"))
+case("diag_embed", lambda x: torch.diag_embed(x, 1, 0, 2), In((2, 3), layout="t"))
+case("trace", lambda x: x.trace(), In((3, 4), layout="s"))
+
 CASE_IDS = [c.id for c in CASES]
 
 

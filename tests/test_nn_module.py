@@ -369,6 +369,13 @@ def test_default_init_matches_pytorch_for_the_same_seed():
         getattr(nn.init, fn)(ta, **kw)
         getattr(real_torch.nn.init, fn)(tb, **kw)
         np.testing.assert_array_equal(ta.numpy(), tb.numpy())
+    for shape in ((30, 40), (50, 20), (8, 3, 2, 2)):   # QR through LAPACK: equal to rounding
+        ta, tb = torch.empty(*shape), real_torch.empty(*shape)
+        torch.manual_seed(1)
+        real_torch.manual_seed(1)
+        nn.init.orthogonal_(ta, gain=2.0)
+        real_torch.nn.init.orthogonal_(tb, gain=2.0)
+        np.testing.assert_allclose(ta.numpy(), tb.numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parity

@@ -570,6 +570,18 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_PAD: case CT_NODE_UPSAMPLE: return kept(ar, n, gi, ct_nn_loss_backward(n, g, gi));
     case CT_NODE_ACTIVATION: case CT_NODE_NATIVE_NORM: case CT_NODE_SOFTMAX:
         return kept(ar, n, gi, ct_nn_norm_backward(n, g, gi));
+    case CT_NODE_DIAGONAL: /* g written on the diagonal of zeros */
+        gi[0] = K(ar->fail ? NULL : ct_diagonal_backward(g, in->ndim, in->sizes, n->ints[0], n->ints[1], n->ints[2]));
+        break;
+    case CT_NODE_DIAG_EMBED: gi[0] = K(ar->fail ? NULL : ct_diagonal(g, n->ints[0], n->ints[1], n->ints[2])); break;
+    case CT_NODE_TRACE: { /* g on the main diagonal */
+        int64_t len = in->sizes[0] < in->sizes[1] ? in->sizes[0] : in->sizes[1];
+        ct_tensor *e = K(ar->fail ? NULL : ct_expand(g, 1, &len));
+        gi[0] = K(ar->fail ? NULL : ct_diagonal_backward(e, 2, in->sizes, 0, 0, 1));
+        break;
+    }
+    case CT_NODE_NOT_IMPLEMENTED:
+        return ct_error(CT_ERR_RUNTIME, "derivative for aten::%s is not implemented", ct_op_name((int)n->ints[0]));
     case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL:
         return kept(ar, n, gi, ct_nn_conv_backward(n, g, gi));
     default:
@@ -692,6 +704,7 @@ int ct_differentiable_ops(const char **names, int max) {
         "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss", "embedding", "pad", "interpolate",
         "batch_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "prelu", "glu", "leaky_relu", "elu", "selu",
         "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "logsigmoid",
+        "diagonal", "diag", "diag_embed", "trace",
         "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
         "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", NULL};
     int n = 0;

@@ -1,5 +1,6 @@
 /* Backend registry and dispatch (ct_backend.h). */
 #include "ctorch/ct_backend.h"
+#include "ctorch/ct_profiler.h"
 
 static const ct_backend *backends[CT_NUM_DEVICE_TYPES];
 
@@ -27,5 +28,9 @@ int ct_dispatch(ct_device device, const ct_kernel_args *args) {
     if (!be) return ct_error(CT_ERR_RUNTIME, "%s: device type %s is not available", ct_op_name(args->op), dev);
     ct_kernel_fn fn = be->kernels[args->op];
     if (!fn) return ct_error(CT_ERR_NOTIMPL, "%s is not implemented for %s", ct_op_name(args->op), dev);
-    return fn(args);
+    if (!atomic_load_explicit(&ct_profiling, memory_order_relaxed)) return fn(args);
+    double start = ct_profiler_now_us();
+    int rc = fn(args);
+    ct_profiler_record(args, start, ct_profiler_now_us());
+    return rc;
 }

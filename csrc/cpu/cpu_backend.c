@@ -108,6 +108,11 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_norm] = k[CT_OP_norm_backward] = avx512 ? ct_cpu_norm_avx512 : avx2 ? ct_cpu_norm_avx2 : ct_cpu_norm;
     k[CT_OP_softmax] = k[CT_OP_softmax_backward] = avx512 ? ct_cpu_softmax_avx512
                                                    : avx2 ? ct_cpu_softmax_avx2 : ct_cpu_softmax;
+    k[CT_OP_searchsorted] = ct_cpu_searchsorted;
+    k[CT_OP_bincount] = ct_cpu_bincount;
+    k[CT_OP_histogram] = ct_cpu_histogram;
+    k[CT_OP_aminmax] = ct_cpu_aminmax;
+    k[CT_OP_trace] = ct_cpu_trace;
     k[CT_OP_conv2d] = ct_cpu_conv2d;
     k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
     k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;

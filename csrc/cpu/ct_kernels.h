@@ -33,6 +33,11 @@ int ct_cpu_gather(const ct_kernel_args *args);         /* index.c */
 int ct_cpu_scatter(const ct_kernel_args *args);
 CT_DECLARE_ISA(ct_cpu_cdist)                          /* distance.c */
 CT_DECLARE_ISA(ct_cpu_cdist_backward)
+int ct_cpu_searchsorted(const ct_kernel_args *args);    /* counting.c */
+int ct_cpu_bincount(const ct_kernel_args *args);
+int ct_cpu_histogram(const ct_kernel_args *args);
+int ct_cpu_aminmax(const ct_kernel_args *args);
+int ct_cpu_trace(const ct_kernel_args *args);          /* diagonal.c */
 void ct_blas_single_threaded(void);                   /* threads.c */
 int ct_cpu_sort(const ct_kernel_args *args);          /* sort.c */
 int ct_cpu_topk(const ct_kernel_args *args);

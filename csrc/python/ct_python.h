@@ -109,9 +109,13 @@ extern PyMethodDef ct_einsum_methods[], ct_einsum_functions[];   /* einsum.c: ei
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
 /* a (values, indices) named tuple of `type` (steals both references) (reductions.c) */
 PyObject *ct_values_indices(PyTypeObject *type, ct_tensor *v, ct_tensor *i);
+extern PyMethodDef ct_counting_methods[], ct_counting_functions[];   /* counting.c */
+int ct_counting_init(PyObject *module);
+extern PyMethodDef ct_diagonal_methods[], ct_diagonal_functions[];   /* diagonal.c */
 extern PyMethodDef ct_create_functions[], ct_create_methods[];
 extern PyMethodDef ct_random_functions[], ct_random_methods[];
 extern PyMethodDef ct_nn_utils_functions[];
+extern PyMethodDef ct_profiler_functions[];
 extern PyMethodDef ct_linalg_functions[], ct_linalg_methods[];
 extern PyMethodDef ct_serialization_functions[];
 extern PyMethodDef ct_nn_conv_functions[];   /* nn_conv.c */

@@ -141,6 +141,9 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_serialization_functions,
                              ct_nn_loss_functions,
                              ct_nn_norm_functions,
+                             ct_counting_functions,
+                             ct_diagonal_functions,
+                             ct_profiler_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
@@ -157,7 +160,7 @@ PyMODINIT_FUNC PyInit__C(void) {
     if (ct_cpu_backend_register() < 0 || ct_objects_init(m) < 0 || ct_tensor_type_init(m) < 0 ||
         ct_reductions_init(m) < 0 || ct_autograd_init(m) < 0 ||
         ct_random_init(m) < 0 ||
-        ct_sorting_init(m) < 0)
+        ct_sorting_init(m) < 0 || ct_counting_init(m) < 0)
         goto fail;
     PyObject *capsule = PyCapsule_New((void *)&core_api, "ctorch._C._core_api", NULL);
     if (!capsule || PyModule_AddObject(m, "_core_api", capsule) < 0) goto fail;

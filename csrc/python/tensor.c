@@ -186,6 +186,8 @@ static int collect_methods(void) {
                              ct_sorting_methods,
                              ct_einsum_methods,
                              ct_nn_norm_methods,
+                             ct_counting_methods,
+                             ct_diagonal_methods,
                              };
     size_t n = 0;
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)

@@ -41,3 +41,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads:
         result = tuple(g if g is not None else _C.zeros_like(x) for g, x in zip(result, inputs))
     return result
+from . import profiler  # noqa: F401,E402

@@ -58,6 +58,10 @@ enum {
                                           mean, invstd */
     CT_NODE_SOFTMAX,                   /* softmax, log_softmax: ints {dim, log}; saved: the output */
     CT_NODE_NN_ONCE,                   /* a fused backward's result: differentiating it again is not implemented */
+    CT_NODE_DIAGONAL,                  /* diagonal, diag of a matrix: ints {offset, dim1, dim2} */
+    CT_NODE_DIAG_EMBED,                /* diag_embed, diag of a vector, diagonal's backward: ints {offset, dim1, dim2} */
+    CT_NODE_TRACE,
+    CT_NODE_NOT_IMPLEMENTED,           /* bincount, histogram of inputs that require grad: ints {op}; backward raises */
     CT_NODE_CONV,                      /* convolutions: ints {spatial dims, transposed, sH sW pH pW dH dW groups};
                                           saved: input, weight (ops/nn_conv.c) */
     CT_NODE_MAX_POOL,                  /* max_pool2d, adaptive_max_pool2d: saved: the indices (ops/nn_pool.c) */

@@ -251,6 +251,30 @@ ct_tensor *ct_dropout(ct_tensor *x, double p, bool train, bool feature, bool alp
 /* the gradients of this family's autograd nodes (autograd/derivatives.c): new references in gi */
 struct ct_node;
 int ct_nn_norm_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+/* ---- counting and bucketing (ops/counting.c) ----
+ * out_dtype: the dtype of an out= tensor to check (CT_UNDEFINED: none). Values may be a
+ * wrapped Python number. */
+ct_tensor *ct_searchsorted(ct_tensor *sorted_sequence, ct_tensor *values, bool out_int32, bool right,
+                           ct_tensor *sorter, ct_dtype out_dtype);
+ct_tensor *ct_bucketize(ct_tensor *values, ct_tensor *boundaries, bool out_int32, bool right, ct_dtype out_dtype);
+ct_tensor *ct_bincount(ct_tensor *input, ct_tensor *weights, int64_t minlength);
+ct_tensor *ct_histc(ct_tensor *input, int64_t bins, double min, double max);
+/* how the histogram kernel finds a bin (its ints[0]): PyTorch's linear guess (histc), that guess
+ * checked against the neighbouring edges (histogram with bins=int), a search over all edges */
+typedef enum { CT_HIST_LINEAR, CT_HIST_LOCAL, CT_HIST_BINARY } ct_hist_search;
+/* bins equal-width bins over range (NULL: the data's extremes), or the edges bin_tensor */
+int ct_histogram(ct_tensor *input, int64_t bins, ct_tensor *bin_tensor, const double *range, ct_tensor *weight,
+                 bool density, ct_tensor **hist, ct_tensor **bin_edges);
+
+/* ---- diagonals (ops/diagonal.c) ---- */
+ct_tensor *ct_diagonal(ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);   /* a view */
+ct_tensor *ct_diag_embed(ct_tensor *t, int64_t offset, int64_t dim1, int64_t dim2);
+/* zeros shaped sizes with g on their diagonal (dims wrapped): diagonal's gradient */
+ct_tensor *ct_diagonal_backward(ct_tensor *g, int ndim, const int64_t *sizes, int64_t offset, int64_t dim1,
+                                int64_t dim2);
+ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal);
+ct_tensor *ct_trace(ct_tensor *t);
+int ct_fill_diagonal_(ct_tensor *t, ct_scalar value, bool wrap);
 
 /* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
  * Parameter lists arrive as given (n values; one value stands for every
