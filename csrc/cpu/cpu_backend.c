@@ -113,6 +113,8 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_histogram] = ct_cpu_histogram;
     k[CT_OP_aminmax] = ct_cpu_aminmax;
     k[CT_OP_trace] = ct_cpu_trace;
+    k[CT_OP_vision_resize] = ct_cpu_vision_resize;
+    k[CT_OP_vision_affine] = ct_cpu_vision_affine;
     k[CT_OP_conv2d] = ct_cpu_conv2d;
     k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
     k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;

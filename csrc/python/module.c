@@ -10,6 +10,7 @@ int ct_reductions_init(PyObject *module);
 int ct_random_init(PyObject *module);
 int ct_sorting_init(PyObject *module);
 extern PyMethodDef ct_sorting_functions[];
+extern PyMethodDef ct_vision_functions[];
 
 static PyObject *f_get_default_dtype(PyObject *m, PyObject *unused) {
     PyObject *d = ct_dtype_object(ct_get_default_dtype());
@@ -144,6 +145,7 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_counting_functions,
                              ct_diagonal_functions,
                              ct_profiler_functions,
+                             ct_vision_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {

@@ -220,6 +220,16 @@ ct_tensor *ct_dist(ct_tensor *a, ct_tensor *b, double p);
 enum { CT_DIST_DIRECT, CT_DIST_EUCLID, CT_DIST_NORM };
 /* the direct form's gradient for x1 (wrt_x2: for x2), from the output's gradient */
 ct_tensor *ct_cdist_backward(ct_tensor *grad, ct_tensor *x1, ct_tensor *x2, ct_tensor *dist, double p, bool wrt_x2);
+/* ---- torchvision's tensor resampling (ops/vision.c) ----
+ * img (..., H, W) float32/float64 -> (..., oh, ow); the planes are the leading dims */
+typedef enum { CT_RESAMPLE_NEAREST, CT_RESAMPLE_NEAREST_EXACT, CT_RESAMPLE_BILINEAR, CT_RESAMPLE_BICUBIC } ct_resample_mode;
+#define CT_VISION_MAX_FILL 64   /* per-channel fill values of an affine warp */
+/* interpolate(align_corners=False) as torchvision's resize calls it */
+ct_tensor *ct_vision_resize(ct_tensor *img, int64_t oh, int64_t ow, ct_resample_mode mode, bool antialias);
+/* grid_sample of the affine grid of theta (2x3, torchvision's inverse matrix) at (oh, ow); nfill
+ * values (0: zeros outside, 1: one for all channels, C: one per channel of dim -3) fill the outside */
+ct_tensor *ct_vision_affine(ct_tensor *img, const double *theta, int64_t oh, int64_t ow, bool bilinear, int nfill,
+                            const double *fill);
 
 /* ---- nn normalization, activations, softmax, dropout (ops/nn_norm.c) ---- */
 typedef enum {
