@@ -115,6 +115,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_trace] = ct_cpu_trace;
     k[CT_OP_vision_resize] = ct_cpu_vision_resize;
     k[CT_OP_vision_affine] = ct_cpu_vision_affine;
+    k[CT_OP_optim_step] = avx2 ? ct_cpu_optim_step_avx2 : ct_cpu_optim_step;
     k[CT_OP_conv2d] = ct_cpu_conv2d;
     k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
     k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;

@@ -146,6 +146,7 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_diagonal_functions,
                              ct_profiler_functions,
                              ct_vision_functions,
+                             ct_optim_functions,
                              ct_nn_conv_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {

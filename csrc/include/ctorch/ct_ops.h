@@ -285,6 +285,46 @@ ct_tensor *ct_diagonal_backward(ct_tensor *g, int ndim, const int64_t *sizes, in
 ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal);
 ct_tensor *ct_trace(ct_tensor *t);
 int ct_fill_diagonal_(ct_tensor *t, ct_scalar value, bool wrap);
+/* ---- optimizer steps over a parameter group (ops/optim.c) ----
+ * One call updates every parameter of a group with PyTorch's torch.optim
+ * rule (the single-tensor, foreach=False order of operations). states[k][i]
+ * is the k-th state tensor of parameter i, in the kind's order:
+ *   SGD: momentum_buffer (a NULL list: no momentum; NULL entries are created,
+ *        new references the caller then owns)
+ *   ADAM: exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad)
+ *   RMSPROP: square_avg, momentum_buffer (momentum > 0), grad_avg (centered)
+ *   ADAGRAD: sum     ADADELTA: square_avg, acc_delta     ADAMAX: exp_avg, exp_inf
+ *   NADAM, RADAM: exp_avg, exp_avg_sq
+ * steps (all but SGD) are 1-element CPU tensors, advanced by one; NADAM's
+ * mu_products likewise multiplied by the step's momentum coefficient. */
+typedef enum {
+    CT_OPTIM_SGD, CT_OPTIM_ADAM, CT_OPTIM_RMSPROP, CT_OPTIM_ADAGRAD, CT_OPTIM_ADADELTA, CT_OPTIM_ADAMAX,
+    CT_OPTIM_NADAM, CT_OPTIM_RADAM, CT_OPTIM_NUM_KINDS
+} ct_optim_kind;
+#define CT_OPTIM_MAX_STATES 3
+typedef struct {
+    ct_optim_kind kind;
+    int n;                                        /* parameters (those with a gradient) */
+    ct_tensor **params, **grads;
+    ct_tensor **states[CT_OPTIM_MAX_STATES];      /* NULL: a list the options leave unused */
+    ct_tensor **steps, **mu_products;
+    double lr, weight_decay, eps, beta1, beta2, momentum, dampening;
+    double alpha;                                 /* RMSprop's alpha, Adadelta's rho */
+    double lr_decay, momentum_decay;
+    bool maximize, nesterov, amsgrad, decoupled, centered;
+} ct_optim_group;
+int ct_optim_step(const ct_optim_group *g);
+/* The optim_step kernel runs a group's parameters (of one device) in one call:
+ * per parameter CT_OPTIM_OPERANDS tensors {param, grad, states...} (NULL where
+ * unused; all dense and laid out alike), CT_OPTIM_MAX_COEFS coefficients
+ * (their order per kind: cpu/optim.c) and, in ints = {kind, flags...}, its
+ * flags: */
+#define CT_OPTIM_OPERANDS (2 + CT_OPTIM_MAX_STATES)
+#define CT_OPTIM_MAX_COEFS 10
+enum {
+    CT_OPTIM_MAXIMIZE = 1, CT_OPTIM_L2 = 2, CT_OPTIM_MOMENTUM = 4, CT_OPTIM_FIRST = 8, CT_OPTIM_NESTEROV = 16,
+    CT_OPTIM_AMSGRAD = 32, CT_OPTIM_CENTERED = 64, CT_OPTIM_RECTIFY = 128
+};
 
 /* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
  * Parameter lists arrive as given (n values; one value stands for every
