@@ -343,6 +343,23 @@ case("interpolate", lambda x: _NN.interpolate(x, size=(5, 3), mode="bilinear", a
 case("interpolate", lambda x: _NN.interpolate(x, size=(4, 7), mode="bicubic"), In((1, 1, 3, 4)))
 case("interpolate", lambda x: _NN.interpolate(x, scale_factor=2.5, mode="linear"), In((2, 2, 3), layout="t"))
 case("interpolate", lambda x: _NN.interpolate(x, size=(3, 2, 4), mode="trilinear"), In((1, 1, 2, 3, 2)))
+# convolution and pooling (nn_conv): input, weight, bias; options as PyTorch's functional forms
+_NF = lambda name: lambda *a, **k: getattr(torch.nn.functional, name)(*a, **k)  # noqa: E731
+case("conv2d", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)), In((2, 4, 6, 5), layout="t"),
+     In((3, 4, 3, 2)), In((3,)))
+case("conv2d", lambda x, w: F.conv2d(x, w, padding="same", groups=2), In((2, 4, 5, 5)), In((4, 2, 2, 3), layout="s"))
+case("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), In((2, 3, 7), layout="s"), In((4, 3, 3)), In((4,)))
+case("conv_transpose2d", lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1, 2), In((2, 4, 3, 3), layout="t"),
+     In((4, 3, 3, 2)), In((6,)))
+case("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=3, dilation=2), In((2, 3, 4)), In((3, 2, 2)))
+case("max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), In((2, 3, 7, 6), layout="t"))
+case("max_pool1d", lambda x: F.max_pool1d(x, 2), In((2, 3, 7), layout="s"))
+case("avg_pool2d", lambda x: _NF("avg_pool2d")(x, 3, 2, 1, True, False), In((2, 3, 7, 6), layout="t"))
+case("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1), In((2, 3, 8)))
+case("adaptive_avg_pool2d", lambda x: _NF("adaptive_avg_pool2d")(x, (3, 4)), In((2, 3, 7, 6), layout="s"))
+case("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3), In((2, 3, 7)))
+case("adaptive_max_pool2d", lambda x: _NF("adaptive_max_pool2d")(x, (3, 2)), In((2, 3, 7, 6), layout="t"))
+case("adaptive_max_pool1d", lambda x: F.adaptive_max_pool1d(x, 3)[0], In((2, 3, 7)))
 
 # contractions and distances (composites of recorded ops, and the CdistBackward0 / EuclideanDistBackward0 /
 # DistBackward0 node); distances kept away from 0 by the random inputs

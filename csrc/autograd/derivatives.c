@@ -582,6 +582,8 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     }
     case CT_NODE_NOT_IMPLEMENTED:
         return ct_error(CT_ERR_RUNTIME, "derivative for aten::%s is not implemented", ct_op_name((int)n->ints[0]));
+    case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL:
+        return kept(ar, n, gi, ct_nn_conv_backward(n, g, gi));
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -702,7 +704,9 @@ int ct_differentiable_ops(const char **names, int max) {
         "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss", "embedding", "pad", "interpolate",
         "batch_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "prelu", "glu", "leaky_relu", "elu", "selu",
         "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "softplus", "logsigmoid",
-        "diagonal", "diag", "diag_embed", "trace", NULL};
+        "diagonal", "diag", "diag_embed", "trace",
+        "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+        "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

@@ -116,6 +116,13 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_vision_resize] = ct_cpu_vision_resize;
     k[CT_OP_vision_affine] = ct_cpu_vision_affine;
     k[CT_OP_optim_step] = avx2 ? ct_cpu_optim_step_avx2 : ct_cpu_optim_step;
+    k[CT_OP_conv2d] = ct_cpu_conv2d;
+    k[CT_OP_conv_transpose2d] = ct_cpu_conv_transpose2d;
+    k[CT_OP_conv_weight_grad] = ct_cpu_conv_weight_grad;
+    k[CT_OP_max_pool2d] = ct_cpu_max_pool2d;
+    k[CT_OP_max_pool2d_backward] = ct_cpu_max_pool2d_backward;
+    k[CT_OP_avg_pool2d] = ct_cpu_avg_pool2d;
+    k[CT_OP_avg_pool2d_backward] = ct_cpu_avg_pool2d_backward;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

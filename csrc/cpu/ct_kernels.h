@@ -68,5 +68,12 @@ bool ct_cpu_has_avx512(void);
 int ct_cpu_vision_resize(const ct_kernel_args *args);   /* vision.c */
 int ct_cpu_vision_affine(const ct_kernel_args *args);
 CT_DECLARE_ISA(ct_cpu_optim_step)                     /* optim.c: the optimizer updates */
+int ct_cpu_conv2d(const ct_kernel_args *args);        /* nn_conv.c */
+int ct_cpu_conv_transpose2d(const ct_kernel_args *args);
+int ct_cpu_conv_weight_grad(const ct_kernel_args *args);
+int ct_cpu_max_pool2d(const ct_kernel_args *args);    /* nn_pool.c */
+int ct_cpu_max_pool2d_backward(const ct_kernel_args *args);
+int ct_cpu_avg_pool2d(const ct_kernel_args *args);
+int ct_cpu_avg_pool2d_backward(const ct_kernel_args *args);
 
 #endif

@@ -62,6 +62,10 @@ enum {
     CT_NODE_DIAG_EMBED,                /* diag_embed, diag of a vector, diagonal's backward: ints {offset, dim1, dim2} */
     CT_NODE_TRACE,
     CT_NODE_NOT_IMPLEMENTED,           /* bincount, histogram of inputs that require grad: ints {op}; backward raises */
+    CT_NODE_CONV,                      /* convolutions: ints {spatial dims, transposed, sH sW pH pW dH dW groups};
+                                          saved: input, weight (ops/nn_conv.c) */
+    CT_NODE_MAX_POOL,                  /* max_pool2d, adaptive_max_pool2d: saved: the indices (ops/nn_pool.c) */
+    CT_NODE_AVG_POOL,                  /* avg_pool2d, adaptive_avg_pool2d: ints as CT_POOL_* */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

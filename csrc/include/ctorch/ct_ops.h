@@ -326,4 +326,46 @@ enum {
     CT_OPTIM_AMSGRAD = 32, CT_OPTIM_CENTERED = 64, CT_OPTIM_RECTIFY = 128
 };
 
+/* ---- convolution and pooling (ops/nn_conv.c, ops/nn_pool.c) ----
+ * Parameter lists arrive as given (n values; one value stands for every
+ * dim) and are checked there with PyTorch's messages. 1-d ops run as 2-d
+ * ones over a height of 1. */
+typedef struct {
+    int64_t v[CT_MAX_DIMS];
+    int n;
+} ct_int_list;
+typedef enum { CT_CONV_PAD_EXPLICIT, CT_CONV_PAD_SAME, CT_CONV_PAD_VALID } ct_conv_padding;
+typedef struct {
+    const char *name;              /* "conv2d"...: takes unbatched input too; NULL: torch.convolution */
+    int spatial;                   /* the named op's spatial dims */
+    ct_int_list stride, padding, dilation, output_padding;
+    ct_conv_padding padding_mode;
+    bool transposed;
+    int64_t groups;
+} ct_conv_opts;
+ct_tensor *ct_convolution(ct_tensor *input, ct_tensor *weight, ct_tensor *bias, const ct_conv_opts *o);
+/* the gradients of a convolution or pooling node (autograd/derivatives.c): new references in gi */
+struct ct_node;
+int ct_nn_conv_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+int ct_pool_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+
+/* the integer parameters of the pooling kernels (ct_kernel_args.ints); DIVISOR 0: none */
+enum { CT_POOL_ADAPTIVE, CT_POOL_KH, CT_POOL_KW, CT_POOL_SH, CT_POOL_SW, CT_POOL_PH, CT_POOL_PW, CT_POOL_DH, CT_POOL_DW,
+       CT_POOL_INCLUDE_PAD, CT_POOL_DIVISOR, CT_POOL_NINTS };
+typedef struct {
+    ct_int_list kernel, stride, padding, dilation;   /* stride.n == 0: the kernel size */
+    bool ceil_mode, count_include_pad;
+    bool has_divisor;
+    int64_t divisor;
+} ct_pool_opts;
+/* indices: NULL, or receives the int64 positions (h * W + w) of the maxima */
+ct_tensor *ct_max_pool2d(ct_tensor *input, const ct_pool_opts *o, ct_tensor **indices);
+ct_tensor *ct_max_pool1d(ct_tensor *input, const ct_pool_opts *o, ct_tensor **indices);
+ct_tensor *ct_avg_pool2d(ct_tensor *input, const ct_pool_opts *o);
+ct_tensor *ct_avg_pool1d(ct_tensor *input, const ct_pool_opts *o);
+ct_tensor *ct_adaptive_avg_pool2d(ct_tensor *input, const ct_int_list *output_size);
+ct_tensor *ct_adaptive_avg_pool1d(ct_tensor *input, const ct_int_list *output_size);
+ct_tensor *ct_adaptive_max_pool2d(ct_tensor *input, const ct_int_list *output_size, ct_tensor **indices);
+ct_tensor *ct_adaptive_max_pool1d(ct_tensor *input, const ct_int_list *output_size, ct_tensor **indices);
+
 #endif
