@@ -3,6 +3,7 @@ once, heavy kernels releasing the GIL, reference counts of inputs unchanged
 by every op family, memory flat over many small ops, allocation failure as
 PyTorch's RuntimeError."""
 import gc
+import os
 import sys
 import threading
 import time
@@ -109,6 +110,7 @@ def test_reference_counts_of_inputs_unchanged_by_every_op_family():
 
 
 @pytest.mark.skipif(REFERENCE, reason="ctorch's allocator")
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""), reason="ASan keeps freed memory in quarantine")
 def test_many_small_ops_keep_memory_flat():
     x = torch.ones(16)
     for _ in range(5000):   # warm up caches and the allocator
