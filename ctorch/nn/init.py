@@ -214,6 +214,16 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return tensor
 
 
+def _default_reset_(weight, bias=None):
+    """Linear's and the convolutions' default initialization: kaiming_uniform_ with a=sqrt(5) (so
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in))) for the weight, the same bound for the bias, as PyTorch."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 def _deprecated(new):
     def old(*args, **kwargs):
         warnings.warn(f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",

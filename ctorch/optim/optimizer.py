@@ -12,6 +12,8 @@ from itertools import chain
 import ctorch as torch
 from ctorch.nn.modules.module import RemovableHandle
 
+from .._grad_utils import zero_grads
+
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
 _global_optimizer_pre_hooks = OrderedDict()
@@ -314,17 +316,7 @@ class Optimizer:
     # ---- gradients and groups ----
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized tensors: to None (default), or to zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        if p.grad.grad_fn is not None:
-                            p.grad.detach_()
-                        else:
-                            p.grad.requires_grad_(False)
-                        p.grad.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """Perform a single optimization step to update parameter."""
