@@ -335,6 +335,15 @@ static int kept(arena *ar, const ct_node *n, ct_tensor **gi, int rc) {
     return rc < 0 ? -1 : 0;
 }
 
+/* the gradient of b in a @ b (2-D): a^T @ g, made in b's layout: for a transposed b (Linear's
+ * weight.t()) as (g^T @ a)^T, so the weight's gradient arrives contiguous and is not copied */
+static ct_tensor *mm_grad_b(arena *ar, ct_tensor *a, ct_tensor *b, ct_tensor *g) {
+    bool transposed = b->sizes[0] > 1 && b->sizes[1] > 1 && b->strides[0] == 1 && b->strides[1] == b->sizes[0];
+    if (!transposed) return K(ar->fail ? NULL : ct_mm(K(ct_transpose(a, 0, 1)), g));
+    ct_tensor *gt = K(ar->fail ? NULL : ct_mm(K(ct_transpose(g, 0, 1)), a));
+    return K(ar->fail ? NULL : ct_transpose(gt, 0, 1));
+}
+
 static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) {
     const ct_shape *in = &n->in_shape[0];
     switch (n->kind) {
@@ -468,15 +477,23 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_MM: { /* a @ b (2-D or batched 3-D): g @ b^T, a^T @ g */
         ct_tensor *a = n->saved[0], *b = n->saved[1];
         if (n->next[0].node) gi[0] = K(ar->fail ? NULL : ct_matmul(g, K(ct_transpose(b, -2, -1))));
-        if (n->next[1].node) gi[1] = K(ar->fail ? NULL : ct_matmul(K(ct_transpose(a, -2, -1)), g));
+        if (n->next[1].node)
+            gi[1] = a->ndim == 2 && b->ndim == 2 ? mm_grad_b(ar, a, b, g)
+                                                 : K(ar->fail ? NULL : ct_matmul(K(ct_transpose(a, -2, -1)), g));
         break;
     }
     case CT_NODE_ADDMM: { /* beta * input + alpha * a @ b */
         ct_tensor *a = n->saved[0], *b = n->saved[1];
         double beta = n->scalars[0].d, alpha = n->scalars[1].d;
         gi[0] = beta == 1 ? g : muls(ar, g, beta);
-        if (n->next[1].node) gi[1] = muls(ar, K(ar->fail ? NULL : ct_mm(g, K(ct_transpose(b, 0, 1)))), alpha);
-        if (n->next[2].node) gi[2] = muls(ar, K(ar->fail ? NULL : ct_mm(K(ct_transpose(a, 0, 1)), g)), alpha);
+        if (n->next[1].node) {
+            ct_tensor *ga = K(ar->fail ? NULL : ct_mm(g, K(ct_transpose(b, 0, 1))));
+            gi[1] = alpha == 1 ? ga : muls(ar, ga, alpha);
+        }
+        if (n->next[2].node) {
+            ct_tensor *gb = mm_grad_b(ar, a, b, g);
+            gi[2] = alpha == 1 ? gb : muls(ar, gb, alpha);
+        }
         break;
     }
     case CT_NODE_CAT: { /* ints: {dim, sizes along dim (-1: a skipped empty input)}: slices of g */
