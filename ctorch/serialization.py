@@ -609,7 +609,7 @@ def _load_zip(reader, byteorder, restore, unpickler_args, mmap_file):
 
 def _byteswap(u8, itemsize):
     import numpy as np
-
+    
     values = np.frombuffer(memoryview(u8), dtype=f"u{itemsize}")
     values.byteswap(inplace=True)
 

@@ -1,6 +1,5 @@
 """gradcheck / gradgradcheck: analytical gradients against float64 central
 differences, as PyTorch's (a testing tool: it loops over elements on purpose)."""
-import numpy as np
 
 from .. import _C
 
@@ -10,11 +9,13 @@ def _as_tuple(x):
 
 
 def _flat(t):
+    import numpy as np
     return np.asarray(t.detach().double().numpy(), dtype=np.float64).ravel()
 
 
 def _numerical(func, inputs, k, eps):
     """The Jacobian of every output with respect to inputs[k], by central differences."""
+    import numpy as np
     from .grad_mode import no_grad
 
     x = inputs[k]
@@ -35,6 +36,7 @@ def _numerical(func, inputs, k, eps):
 
 def _analytical(func, inputs, k):
     """The Jacobian of every output with respect to inputs[k], row by row through autograd.grad."""
+    import numpy as np
     from . import grad
 
     outputs = [o for o in _as_tuple(func(*inputs))]
@@ -50,6 +52,7 @@ def _analytical(func, inputs, k):
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **unused):
     """True when autograd's gradients of func at inputs match finite differences."""
+    import numpy as np
     inputs = _as_tuple(inputs)
     for k, x in enumerate(inputs):
         if not (isinstance(x, _C._TensorBase) and x.requires_grad):
@@ -69,6 +72,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                   **unused):
     """gradcheck of the gradients themselves (create_graph=True backward)."""
+    import numpy as np
     from . import grad
 
     inputs = _as_tuple(inputs)

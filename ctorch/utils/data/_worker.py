@@ -10,7 +10,6 @@ import sys
 import traceback
 import uuid
 
-import numpy as np
 
 from ... import _C
 
@@ -78,6 +77,7 @@ class _SharedTensor:
     """A tensor written into a shared-memory file: its name, dtype, shape, requires_grad."""
 
     def __init__(self, t, prefix):
+        import numpy as np
         t = t.detach().contiguous()
         self.dtype = str(t.dtype).split(".")[-1]
         self.shape = tuple(t.shape)
@@ -94,6 +94,7 @@ class _SharedTensor:
 
     def open(self):
         """The tensor over the mapped file (the file is unlinked: the mapping lives as long as the tensor)."""
+        import numpy as np
         path = os.path.join(_SHM_DIR, self.name)
         fd = os.open(path, os.O_RDWR)
         try:
@@ -152,6 +153,7 @@ def discard_shared(obj):
 
 
 def _seed_worker(base_seed, worker_id):
+    import numpy as np
     seed = base_seed + worker_id
     random.seed(seed)
     _C.manual_seed(seed)
