@@ -55,7 +55,8 @@ class Benchmark:
 
     setups: library name -> setup(module) -> zero-argument callable.
     work:   what one call does, in `unit`s ("B" bytes moved -> GB/s,
-            "FLOP" -> GFLOP/s, "step" -> steps/s); None when a rate means nothing.
+            "FLOP" -> GFLOP/s, "step" -> steps/s,
+            "sample" -> samples/s); None when a rate means nothing.
     check:  compare each library's first result with the reference's.
     """
     group: str
@@ -259,11 +260,11 @@ def time_benchmark(bench, modules, cfg):
 
 
 # rates per second: billions of bytes or FLOPs, plain counts of steps
-_RATE_SCALE = {"B": 1e9, "FLOP": 1e9, "step": 1.0}
+_RATE_SCALE = {"B": 1e9, "FLOP": 1e9, "step": 1.0, "sample": 1.0}
 
 
 def _rate_unit(unit):
-    return {"B": "GB/s", "FLOP": "GFLOP/s", "step": "steps/s"}.get(unit) if unit else None
+    return {"B": "GB/s", "FLOP": "GFLOP/s", "step": "steps/s", "sample": "samples/s"}.get(unit) if unit else None
 
 
 def run_measurement(meas, module_names, cfg):
