@@ -8,6 +8,7 @@ import os
 import zlib
 
 import numpy as np
+import pytest
 
 REFERENCE = os.environ.get("CTORCH_TEST_REFERENCE") == "torch"
 
@@ -23,6 +24,15 @@ try:  # real PyTorch beside ctorch, for parity tests (marker `parity`)
         import torch as real_torch  # noqa: F401
 except ImportError:
     real_torch = None
+
+
+
+def parity(test):
+    """Marks a test that compares ctorch with real PyTorch side by side:
+    marker `parity` (deselect with -m "not parity"), skipped without PyTorch."""
+    test = pytest.mark.skipif(real_torch is None or REFERENCE, reason="needs real PyTorch beside ctorch")(test)
+    return pytest.mark.parity(test)
+
 
 # every dtype ctorch supports, with its NumPy twin (None: NumPy has none)
 DTYPES = [

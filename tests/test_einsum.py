@@ -7,10 +7,9 @@ messages."""
 import numpy as np
 import pytest
 
-from helpers import DNAMES, REFERENCE, assert_close, dname, mk, real_torch, seed, to_numpy, torch
+from helpers import DNAMES, REFERENCE, assert_close, dname, mk, parity, real_torch, seed, to_numpy, torch
 
 F64 = torch.float64
-parity = pytest.mark.skipif(real_torch is None or REFERENCE, reason="needs real PyTorch beside ctorch")
 
 
 def arr(shape, key, dtype=np.float64):

@@ -9,10 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import REFERENCE, real_torch, torch
+from helpers import REFERENCE, parity, real_torch, torch
 
 sched = torch.optim.lr_scheduler
-parity = pytest.mark.skipif(real_torch is None or REFERENCE, reason="needs real PyTorch beside ctorch")
 
 
 def make_optimizer(lib, kind="SGD", lrs=(0.1, 0.05)):

@@ -9,11 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from helpers import REFERENCE, assert_close, bf16_round, real_torch, seed, to_numpy, torch
+from helpers import REFERENCE, assert_close, bf16_round, parity, real_torch, seed, to_numpy, torch
 
 F = torch.nn.functional
 nn = torch.nn
-parity = pytest.mark.skipif(real_torch is None or REFERENCE, reason="needs real PyTorch beside ctorch")
 
 
 def rand(shape, dtype=np.float64, key="x"):

@@ -10,10 +10,9 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import REFERENCE, assert_close, real_torch, seed, to_numpy, torch
+from helpers import REFERENCE, assert_close, parity, real_torch, seed, to_numpy, torch
 
 F = torch.nn.functional
-parity = pytest.mark.skipif(real_torch is None, reason="real PyTorch is not installed")
 FLOATS = ["float32", "float64", "float16", "bfloat16"]
 TOL = {"float64": 1e-10, "float32": 2e-5, "float16": 2e-2, "bfloat16": 5e-2}
 

@@ -12,11 +12,10 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import REFERENCE, real_torch, torch
+from helpers import REFERENCE, parity, real_torch, torch
 
 optim = torch.optim
 optimizer_module = importlib.import_module(torch.__name__ + ".optim.optimizer")
-parity = pytest.mark.skipif(real_torch is None or REFERENCE, reason="needs real PyTorch beside ctorch")
 
 @pytest.fixture(autouse=True, scope="module")
 def one_pytorch_thread():
