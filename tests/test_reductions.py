@@ -669,3 +669,14 @@ def test_reduction_parity(op):
         res = str(expected.dtype).replace("torch.", "")
         exp_np = (expected.float() if res == "bfloat16" else expected).numpy()
         close(got, exp_np.astype(np.float64) if res in FLOATS else exp_np, res)
+
+
+@pytest.mark.parametrize("p", [3, 1.5, 0.5, 4])
+def test_norm_p_gradient_is_exact_in_float64(p):
+    # d||x||_p/dx = sign(x) |x|^(p-1) / ||x||_p^(p-1); the exponents 1/p - 1 and p - 1
+    # must stay in double (a float32 exponent once made this ~1e-7 off)
+    a = np.random.default_rng(7).standard_normal((5, 4))
+    x = torch.tensor(a, requires_grad=True)
+    x.norm(p).backward()
+    nrm = np.sum(np.abs(a) ** p) ** (1 / p)
+    np.testing.assert_allclose(x.grad.numpy(), np.sign(a) * np.abs(a) ** (p - 1) / nrm ** (p - 1), rtol=1e-13)

@@ -42,7 +42,12 @@ static ct_tensor *add(arena *ar, ct_tensor *a, ct_tensor *b) { return K(ct_binar
 static ct_tensor *sub(arena *ar, ct_tensor *a, ct_tensor *b) { return K(ct_binary(CT_OP_sub, a, b, NULL, NULL)); }
 static ct_tensor *un(arena *ar, int op, ct_tensor *a) { return K(ct_unary(op, a, NULL, NULL)); }
 static ct_tensor *muls(arena *ar, ct_tensor *a, double v) { return mul(ar, a, num(ar, v)); }
-static ct_tensor *adds(arena *ar, ct_tensor *a, double v) { return add(ar, a, num(ar, v)); }
+/* a + v; a wrapped number (a Python scalar saved by pow) is added in double: wrapped + wrapped would
+ * promote to the default dtype, and pow's gradient needs the exponent - 1 exactly */
+static ct_tensor *adds(arena *ar, ct_tensor *a, double v) {
+    if (a->is_wrapped_number && ct_is_floating(a->dtype)) return num(ar, ct_load_scalar(ct_data(a), a->dtype).d + v);
+    return add(ar, a, num(ar, v));
+}
 static ct_tensor *cmp(arena *ar, int op, ct_tensor *a, ct_tensor *b) { return K(ct_binary(op, a, b, NULL, NULL)); }
 /* a bool mask as 0/1 of g's dtype, times g */
 static ct_tensor *masked(arena *ar, ct_tensor *g, ct_tensor *mask) {
