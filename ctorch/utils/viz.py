@@ -104,7 +104,9 @@ def _fn_label(fn, show_attrs, max_attr_chars):
 class _GraphBuilder:
     """Walks grad_fn -> next_functions from the outputs, adding each node once.
     Backward-node objects compare equal (and hash alike) per graph node, so
-    they key `seen`; their DOT names come from that hash, tensors' from id()."""
+    they key `seen`; their DOT names come from that hash, tensors' from id().
+    ctorch gives a leaf one AccumulateGrad per use: they are drawn as one
+    node per leaf, as PyTorch's graph has."""
 
     def __init__(self, dot, param_map, show_attrs, show_saved, max_attr_chars):
         self.dot, self.param_map = dot, param_map
@@ -128,9 +130,9 @@ class _GraphBuilder:
                 self.dot.node(str(id(t)), self.tensor_label(t, label), fillcolor="orange")
 
     def add_fn(self, fn):
-        if fn in self.seen:
+        if _fn_key(fn) in self.seen:
             return
-        self.seen.add(fn)
+        self.seen.add(_fn_key(fn))
         if self.show_saved:
             self.add_saved(fn)
         variable = getattr(fn, "variable", None)
@@ -154,8 +156,14 @@ class _GraphBuilder:
             self.dot.edge(_fn_id(var.grad_fn), str(id(var)))
 
 
+def _fn_key(fn):
+    variable = getattr(fn, "variable", None)
+    return fn if variable is None else ("AccumulateGrad", id(variable))
+
+
 def _fn_id(fn):
-    return "fn%x" % (hash(fn) & ((1 << 64) - 1))
+    key = _fn_key(fn)
+    return "fn%x" % (hash(fn) & ((1 << 64) - 1)) if key is fn else "acc%d" % key[1]
 
 
 def _resize(dot, size_per_element=0.15, min_size=12):
