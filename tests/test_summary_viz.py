@@ -3,7 +3,6 @@
 the torchsummary and torchviz packages on real PyTorch (skipped where they
 are not installed); parity tests compare the two side by side."""
 import contextlib
-import importlib
 import io
 import re
 

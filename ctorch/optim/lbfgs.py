@@ -66,7 +66,8 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         if gtd_new >= 0:
             bracket = _Bracket([t_prev, t], [f_prev, f_new], [g_prev, g_new.clone()], [gtd_prev, gtd_new])
             break
-        t_next = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(t + 0.01 * (t - t_prev), t * 10))
+        bounds = (t + 0.01 * (t - t_prev), t * 10)
+        t_next = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=bounds)
         t_prev, f_prev, g_prev, gtd_prev = t, f_new, g_new.clone(), gtd_new
         t = t_next
         f_new, g_new = obj_func(x, t, d)
@@ -187,7 +188,7 @@ class LBFGS(Optimizer):
 
     @no_grad()
     def step(self, closure):
-        """One optimization step: up to max_iter L-BFGS iterations (closure: re-evaluates the model and returns the loss)."""
+        """Up to max_iter L-BFGS iterations (closure: re-evaluates the model and returns the loss)."""
         closure = enable_grad()(closure)
         group = self.param_groups[0]
         lr = _to_scalar(group["lr"])

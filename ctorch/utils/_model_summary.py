@@ -69,7 +69,8 @@ def summary_string(model, input_size, batch_size=-1, device="cpu", dtypes=None):
     lines = [_RULE, "{:>20}  {:>25} {:>15}".format("Layer (type)", "Output Shape", "Param #"), _DOUBLE_RULE]
     total_params = total_output = trainable_params = 0
     for name, layer in layers.items():
-        lines.append("{:>20}  {:>25} {:>15}".format(name, str(layer["output_shape"]), "{0:,}".format(layer["nb_params"])))
+        row = (name, str(layer["output_shape"]), "{0:,}".format(layer["nb_params"]))
+        lines.append("{:>20}  {:>25} {:>15}".format(*row))
         total_params += layer["nb_params"]
         total_output += _nested_prod(layer["output_shape"])
         if layer.get("trainable"):

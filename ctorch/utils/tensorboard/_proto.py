@@ -153,4 +153,5 @@ METRIC_INFO = {"name": (1, "msg", {"group": (1, "string"), "tag": (2, "string")}
 EXPERIMENT = {"hparam_infos": (4, "msg*", HPARAM_INFO), "metric_infos": (5, "msg*", METRIC_INFO)}
 SESSION_START = {"hparams": (1, "msg*", {"key": (1, "string"), "value": (2, "msg", VALUE)})}
 HPARAMS_PLUGIN_DATA = {"version": (1, "int"), "experiment": (2, "msg", EXPERIMENT),
-                       "session_start_info": (3, "msg", SESSION_START), "session_end_info": (4, "msg", {"status": (1, "int")})}
+                       "session_start_info": (3, "msg", SESSION_START),
+                       "session_end_info": (4, "msg", {"status": (1, "int")})}
