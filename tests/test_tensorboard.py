@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -388,3 +389,13 @@ def test_tensorboard_event_accumulator_reads_our_files(tmp_path):
                                   (img.transpose(1, 2, 0) * 255).clip(0, 255).astype(np.uint8))
     (text,) = acc.Tensors("note/text_summary")
     assert text.step == 4 and text.tensor_proto.string_val == [b"hello"]
+
+
+def test_flush_secs_flushes_in_the_background(tmp_path):
+    w = SummaryWriter(tmp_path, max_queue=1000, flush_secs=0.05)
+    w.add_scalar("a", 1.0, 0)
+    deadline = time.time() + 5
+    while not summaries(tmp_path) and time.time() < deadline:
+        time.sleep(0.02)
+    assert [v["simple_value"] for _, v in summaries(tmp_path)] == [1.0]
+    w.close()

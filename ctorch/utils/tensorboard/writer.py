@@ -3,6 +3,7 @@
 import itertools
 import os
 import socket
+import threading
 import time
 from datetime import datetime
 
@@ -17,9 +18,9 @@ _SESSION_START = 1
 
 
 class FileWriter:
-    """Writes Events to one new event file in log_dir. Records are buffered and
-    written out when max_queue are pending, when flush_secs have passed since
-    the last write (checked as events arrive), on flush() and on close()."""
+    """Writes Events to one new event file in log_dir. Records are queued and
+    written out when max_queue are pending, every flush_secs (a daemon thread,
+    as TensorBoard's writer thread), on flush() and on close()."""
 
     def __init__(self, log_dir, max_queue=10, flush_secs=120, filename_suffix=""):
         log_dir = str(log_dir)
@@ -28,9 +29,10 @@ class FileWriter:
         self._max_queue, self._flush_secs = max_queue, flush_secs
         name = "events.out.tfevents.%010d.%s.%s.%s" % (time.time(), socket.gethostname(), os.getpid(), next(_file_ids))
         self._path = os.path.join(log_dir, name) + filename_suffix
-        self._file = open(self._path, "wb")
+        self._lock = threading.Lock()
         self._pending = []
-        self._last_write = time.time()
+        self._file = None
+        self.reopen()
         self.add_event({"file_version": "brain.Event:2", "source_metadata": {"writer": "ctorch.utils.tensorboard"}})
         self.flush()
 
@@ -42,33 +44,51 @@ class FileWriter:
         event = dict(event, wall_time=time.time() if walltime is None else float(walltime))
         if step is not None:
             event["step"] = int(step)
+        record = frame(_proto.encode(_proto.EVENT, event))
         if self._file is None:
             self.reopen()
-        self._pending.append(frame(_proto.encode(_proto.EVENT, event)))
-        if len(self._pending) >= self._max_queue or time.time() - self._last_write >= self._flush_secs:
-            self.flush()
+        with self._lock:
+            self._pending.append(record)
+            if len(self._pending) >= self._max_queue:
+                self._write_pending()
 
     def add_summary(self, summary, global_step=None, walltime=None):
         self.add_event({"summary": summary}, global_step, walltime)
 
+    def _write_pending(self):
+        """(with the lock held) the queued records to the file, and the file to the OS."""
+        if self._file is not None:
+            self._file.write(b"".join(self._pending))
+            self._file.flush()
+            self._pending.clear()
+
     def flush(self):
-        if self._file is None:
-            return
-        self._file.write(b"".join(self._pending))
-        self._file.flush()
-        self._pending.clear()
-        self._last_write = time.time()
+        with self._lock:
+            self._write_pending()
+
+    def _flush_every(self, stop):
+        while not stop.wait(self._flush_secs):
+            self.flush()
 
     def close(self):
-        if self._file is not None:
-            self.flush()
+        if self._file is None:
+            return
+        self._stop.set()
+        self._flusher.join()
+        with self._lock:
+            self._write_pending()
             self._file.close()
             self._file = None
 
     def reopen(self):
-        """Append to the same file again after close()."""
-        if self._file is None:
-            self._file = open(self._path, "ab")
+        """Open the file (again, appending, after close()) and start the periodic flush."""
+        if self._file is not None:
+            return
+        self._file = open(self._path, "ab")
+        self._stop = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_every, args=(self._stop,), daemon=True,
+                                         name="ctorch-tensorboard-flush")
+        self._flusher.start()
 
 
 class SummaryWriter:
