@@ -35,9 +35,9 @@ class _Bracket:
 
     def __init__(self, t, f, g, gtd):
         self.t, self.f, self.g, self.gtd = t, f, g, gtd
-        self._order()
+        self.reorder()
 
-    def _order(self):
+    def reorder(self):
         self.low, self.high = (0, 1) if self.f[0] <= self.f[-1] else (1, 0)
 
     def set(self, i, t, f, g, gtd):
@@ -108,7 +108,7 @@ def _zoom(obj_func, x, d, f, gtd, bracket, c1, c2, tolerance_change, max_ls):
         gtd_new = g_new.dot(d)
         if f_new > (f + c1 * t * gtd) or f_new >= bracket.f[bracket.low]:
             bracket.set(bracket.high, t, f_new, g_new.clone(), gtd_new)
-            bracket._order()
+            bracket.reorder()
             continue
         if abs(gtd_new) <= -c2 * gtd:
             bracket.set(bracket.low, t, f_new, g_new.clone(), gtd_new)
