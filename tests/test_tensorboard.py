@@ -156,6 +156,7 @@ def test_scalars(tmp_path):
     w.add_scalar("numpy", np.float64(0.1), 8)
     w.add_scalar("int", 3)
     w.add_scalar("new", 0.75, 9, new_style=True)
+    w.add_scalar("new64", 0.1, 10, new_style=True, double_precision=True)
     w.close()
     values = summaries(tmp_path)
     assert [(s, v["tag"], v["simple_value"]) for s, v in values[:5]] == [
@@ -166,6 +167,8 @@ def test_scalars(tmp_path):
     step, new = values[8]
     assert step == 9 and new["tensor"]["dtype"] == 1 and new["tensor"]["float_val"] == [0.75]
     assert new["metadata"]["plugin_data"]["plugin_name"] == "scalars"
+    step, new64 = values[9]
+    assert step == 10 and new64["tensor"]["dtype"] == 2 and new64["tensor"]["double_val"] == [0.1]
     walltimes = [e["wall_time"] for e in read_events(event_files(tmp_path)[0]) if e.get("step") == 7]
     assert walltimes == [1234.5]
 
@@ -227,6 +230,8 @@ def test_histogram_of_numpy_values_and_bad_input(tmp_path):
         w.add_histogram("np", np.arange(10.0), 0, bins=5)
         with pytest.raises(ValueError, match="The input has no element."):
             w.add_histogram("empty", torch.zeros(0), 0)
+        with pytest.raises(NotImplementedError, match="but numpy array or torch tensor are expected"):
+            w.add_histogram("list", [1.0, 2.0], 0)
     ((_, value),) = summaries(tmp_path)
     assert value["histo"]["bucket"] == [0.0, 2.0, 2.0, 2.0, 2.0, 2.0]
 

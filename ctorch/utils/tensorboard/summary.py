@@ -15,10 +15,17 @@ DT_FLOAT, DT_DOUBLE, DT_STRING = 1, 2, 7
 
 
 def _as_tensor(x):
-    """A ctorch tensor (detached) of a tensor, NumPy array, number or sequence."""
+    """What torch.utils.tensorboard accepts (its make_np), as a ctorch tensor: a
+    tensor (detached), a NumPy array or scalar, or a Python number (a float
+    stays float64, as NumPy holds it)."""
     if isinstance(x, torch.Tensor):
         return x.detach()
-    return torch.as_tensor(x)
+    if isinstance(x, (bool, int, float)):
+        dtype = torch.bool if isinstance(x, bool) else torch.int64 if isinstance(x, int) else torch.float64
+        return torch.tensor([x], dtype=dtype)
+    if type(x).__module__ == "numpy":
+        return torch.as_tensor(x)
+    raise NotImplementedError(f"Got {type(x)}, but numpy array or torch tensor are expected.")
 
 
 def scalar(name, value, new_style=False, double_precision=False):
@@ -62,7 +69,7 @@ def _bin_edges(values, bins):
         return torch.from_numpy(np.histogram_bin_edges(values.numpy(), bins))
     if isinstance(bins, numbers.Integral):
         return _uniform_edges(values, bins)
-    return _as_tensor(bins).to(torch.float64).reshape(-1)
+    return torch.as_tensor(bins, dtype=torch.float64).reshape(-1)
 
 
 def _counts(values, edges):
