@@ -346,3 +346,27 @@ def test_matmul_parity(dt):
     assert_close(got, exp_np, rtol=2e-2 if dt in ("float16", "bfloat16") else 1e-5,
                  atol=5e-2 if dt in ("float16", "bfloat16") else 1e-5,
                  check_dtype=dt != "bfloat16")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", ["dot", "mv", "mv_t", "vm", "vm_t", "dot_strided", "addmm_row", "addmm_col"])
+def test_vector_products_take_dot_and_gemv_paths_correctly(case, dtype):
+    # 1 x k @ k x 1 runs as a BLAS dot and m x k @ k x 1 / 1 x k @ k x n as gemv:
+    # every operand layout (transposed, strided) and beta/alpha must give NumPy's values
+    rng = np.random.default_rng(3)
+    a, b, v = (rng.standard_normal(s).astype(dtype) for s in [(37, 300), (300, 41), (300,)])
+    A, B, V = torch.tensor(a), torch.tensor(b), torch.tensor(v)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    got, want = {
+        "dot": lambda: (V.dot(V), v @ v),
+        "mv": lambda: (A @ V, a @ v),
+        "mv_t": lambda: (B.t() @ V, b.T @ v),
+        "vm": lambda: (V @ B, v @ b),
+        "vm_t": lambda: (V @ A.t(), v @ a.T),
+        "dot_strided": lambda: (A[:, 3].dot(A[:, 5]), a[:, 3] @ a[:, 5]),
+        "addmm_row": lambda: (torch.addmm(torch.ones(1, 41, dtype=A.dtype), V[None], B, beta=0.5, alpha=2.0),
+                              0.5 + 2.0 * (v[None] @ b)),
+        "addmm_col": lambda: (torch.addmm(torch.ones(37, 1, dtype=A.dtype), A, V[:, None], beta=0.5, alpha=2.0),
+                              0.5 + 2.0 * (a @ v[:, None])),
+    }[case]()
+    np.testing.assert_allclose(got.numpy(), want, **tol)

@@ -47,6 +47,50 @@ typedef struct {
     bool f32;
 } gemm_plan;
 
+/* c[i * inc] = 0 for i < n: BLAS gemv scales y by beta = 0, and 0 * NaN in a
+ * fresh output would stay NaN */
+static void zero_strided(char *c, int64_t n, int64_t inc, bool f32) {
+    for (int64_t i = 0; i < n; i++) {
+        if (f32) ((float *)c)[i * inc] = 0;
+        else ((double *)c)[i * inc] = 0;
+    }
+}
+
+/* the vector cases of one block, where gemm's packing costs more than the
+ * product (a dot of 1M elements through sgemm ran 8x slower than sdot):
+ * m == n == 1 as a dot, n == 1 or m == 1 as one gemv; false when it is a
+ * real matrix product */
+static bool gemm_block_vector(const gemm_plan *p, const char *ab, const char *bb, char *cb, int m, int n, int k) {
+    if (m != 1 && n != 1) return false;
+    /* element strides of a's rows and b's columns along k */
+    int inc_a = p->ta == CblasNoTrans ? 1 : (int)p->lda, inc_b = p->tb == CblasNoTrans ? (int)p->ldb : 1;
+    if (m == 1 && n == 1) {
+        double d = p->f32 ? (double)CT_BLAS(cblas_sdot)(k, (const float *)ab, inc_a, (const float *)bb, inc_b)
+                          : CT_BLAS(cblas_ddot)(k, (const double *)ab, inc_a, (const double *)bb, inc_b);
+        if (p->f32) { float *o = (float *)cb; *o = (float)(p->alpha * d + (p->beta == 0 ? 0 : p->beta * *o)); }
+        else { double *o = (double *)cb; *o = p->alpha * d + (p->beta == 0 ? 0 : p->beta * *o); }
+        return true;
+    }
+    /* n == 1: y(m) = A(m x k) x; m == 1: y(n) = B(k x n)^T a. The stored matrix
+     * is row-major with its leading dimension; trans says how it is read. */
+    bool col = n == 1;
+    const char *mat = col ? ab : bb, *vec = col ? bb : ab;
+    enum CBLAS_TRANSPOSE stored = col ? p->ta : p->tb;
+    int ld = (int)(col ? p->lda : p->ldb), incx = col ? inc_b : inc_a, incy = col ? (int)p->ldc : 1;
+    int len = col ? m : n;
+    /* rows and columns of the matrix as stored, and whether gemv reads it transposed */
+    int rows = (stored == CblasNoTrans) == col ? len : k, cols = (stored == CblasNoTrans) == col ? k : len;
+    enum CBLAS_TRANSPOSE tr = (stored == CblasNoTrans) == col ? CblasNoTrans : CblasTrans;
+    if (p->beta == 0) zero_strided(cb, len, incy, p->f32);
+    if (p->f32)
+        CT_BLAS(cblas_sgemv)(CblasRowMajor, tr, rows, cols, (float)p->alpha, (const float *)mat, ld,
+                             (const float *)vec, incx, (float)p->beta, (float *)cb, incy);
+    else
+        CT_BLAS(cblas_dgemv)(CblasRowMajor, tr, rows, cols, p->alpha, (const double *)mat, ld, (const double *)vec,
+                             incx, p->beta, (double *)cb, incy);
+    return true;
+}
+
 /* rows [r0, r1) and columns [c0, c1) of one product */
 static void gemm_block(const gemm_plan *p, const char *a, const char *b, char *c, int64_t r0, int64_t r1, int64_t c0,
                        int64_t c1) {
@@ -55,6 +99,7 @@ static void gemm_block(const gemm_plan *p, const char *a, const char *b, char *c
     const char *bb = b + c0 * (p->tb == CblasNoTrans ? 1 : p->ldb) * isz;
     char *cb = c + (r0 * p->ldc + c0) * isz;
     int m = (int)(r1 - r0), n = (int)(c1 - c0), k = (int)p->K;
+    if (gemm_block_vector(p, ab, bb, cb, m, n, k)) return;
     if (p->f32)
         CT_BLAS(cblas_sgemm)(CblasRowMajor, p->ta, p->tb, m, n, k, (float)p->alpha, (const float *)ab, (int)p->lda,
                              (const float *)bb, (int)p->ldb, (float)p->beta, (float *)cb, (int)p->ldc);
