@@ -1,0 +1,101 @@
+/* Recurrent layers: the whole recurrence of one RNN / LSTM / GRU layer and
+ * direction over a packed sequence (ops/nn_rnn.c checks and lays out the
+ * operands), forward and backward through time. Per step: one BLAS GEMM with
+ * W_hh for the rows of that step, then one fused pass over the gates; the
+ * backward's weight gradients are one GEMM over all rows at the end. BLAS
+ * runs single-threaded (cpu/gemm.c's rule); a step's work is too small to
+ * split over threads. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_blas.h"
+#include "ct_kernels.h"
+#include "ctorch/ct_ops.h"
+
+typedef struct {
+    int mode;                 /* ct_rnn_mode */
+    bool reverse, bias, proj;
+    int64_t H, R, B, T, G, W, N;   /* hidden, output (proj) size, batch, steps, gates, work row width, rows */
+    const int64_t *bs;        /* rows per step (non-increasing) */
+    int64_t *off;             /* the first row of each step */
+} rnn_geom;
+
+#define CT_T float
+#define CT_GEMM CT_BLAS(cblas_sgemm)
+#define CT_EXP expf
+#define CT_TANH tanhf
+#define CT_SFX _f32
+#include "nn_rnn_impl.h"
+#undef CT_T
+#undef CT_GEMM
+#undef CT_EXP
+#undef CT_TANH
+#undef CT_SFX
+#define CT_T double
+#define CT_GEMM CT_BLAS(cblas_dgemm)
+#define CT_EXP exp
+#define CT_TANH tanh
+#define CT_SFX _f64
+#include "nn_rnn_impl.h"
+#undef CT_T
+#undef CT_GEMM
+#undef CT_EXP
+#undef CT_TANH
+#undef CT_SFX
+
+/* the geometry from the op's ints {mode, reverse, H, R, bias, B, proj} and batch_sizes; off is allocated */
+static int geom_of(const ct_kernel_args *args, const ct_tensor *batch_sizes, rnn_geom *g) {
+    const int64_t *i = args->ints;
+    *g = (rnn_geom){.mode = (int)i[0], .reverse = i[1] != 0, .H = i[2], .R = i[3], .bias = i[4] != 0, .B = i[5],
+                    .T = batch_sizes->sizes[0], .bs = (const int64_t *)ct_data(batch_sizes)};
+    g->proj = i[6] != 0;
+    g->G = ct_rnn_gates(g->mode);
+    g->W = ct_rnn_work_width(g->mode, g->H, g->R);
+    g->off = malloc(sizeof(int64_t) * (size_t)(g->T + 1));
+    if (!g->off) return ct_error(CT_ERR_NOMEM, "rnn: out of memory");
+    g->N = 0;
+    for (int64_t t = 0; t < g->T; t++) g->off[t] = g->N, g->N += g->bs[t];
+    return 0;
+}
+
+/* tensors = {res, work, xw, batch_sizes, params, state} */
+int ct_cpu_rnn_layer(const ct_kernel_args *args) {
+    ct_tensor *const *ts = args->tensors;
+    rnn_geom g;
+    if (geom_of(args, ts[3], &g) < 0) return -1;
+    size_t isz = (size_t)ct_itemsize(ts[0]->dtype);
+    void *gates = malloc(isz * (size_t)(g.B * g.G * g.H + 1));
+    int rc = gates ? 0 : ct_error(CT_ERR_NOMEM, "rnn: out of memory");
+#define FORWARD(T, SFX) \
+    rnn_forward##SFX(&g, (T *)ct_data(ts[0]), (T *)ct_data(ts[1]), (const T *)ct_data(ts[2]), \
+                     (const T *)ct_data(ts[4]), (const T *)ct_data(ts[5]), gates)
+    if (rc == 0 && ts[0]->dtype == CT_FLOAT32) FORWARD(float, _f32);
+    else if (rc == 0) FORWARD(double, _f64);
+#undef FORWARD
+    free(gates);
+    free(g.off);
+    return rc;
+}
+
+/* tensors = {gxw, gparams, gstate, gres, work, batch_sizes, params}; ints as the forward's */
+int ct_cpu_rnn_layer_backward(const ct_kernel_args *args) {
+    ct_tensor *const *ts = args->tensors;
+    rnn_geom g;
+    if (geom_of(args, ts[5], &g) < 0) return -1;
+    size_t isz = (size_t)ct_itemsize(ts[0]->dtype);
+    int64_t n_dgh = g.mode == CT_RNN_GRU ? g.N * g.G * g.H : 0, n_dhs = g.proj ? g.N * g.R : 0;
+    int64_t n_dm = g.proj ? g.B * g.H : 0;
+    char *scratch = malloc(isz * (size_t)(n_dgh + n_dhs + n_dm + 1));
+    int rc = scratch ? 0 : ct_error(CT_ERR_NOMEM, "rnn: out of memory");
+    char *dgh = scratch, *dhs = dgh + isz * (size_t)n_dgh, *dm = dhs + isz * (size_t)n_dhs;
+#define BACKWARD(T, SFX)                                                                                  \
+    rnn_backward##SFX(&g, (T *)ct_data(ts[0]), (T *)ct_data(ts[1]), (T *)ct_data(ts[2]), (const T *)ct_data(ts[3]), \
+                      (const T *)ct_data(ts[4]), (const T *)ct_data(ts[6]), (T *)dgh, (T *)dhs, (T *)dm)
+    if (rc == 0 && ts[0]->dtype == CT_FLOAT32) BACKWARD(float, _f32);
+    else if (rc == 0) BACKWARD(double, _f64);
+#undef BACKWARD
+    free(scratch);
+    free(g.off);
+    return rc;
+}

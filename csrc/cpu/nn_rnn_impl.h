@@ -1,0 +1,151 @@
+/* The recurrence of one RNN / LSTM / GRU layer and direction (cpu/nn_rnn.c)
+ * for one element type, included once per type with CT_T (float, double),
+ * CT_GEMM (the BLAS gemm of that type), CT_EXP, CT_TANH and CT_SFX defined.
+ *
+ * Rows are packed by time step: step t holds rows [off[t], off[t] + bs[t]),
+ * the first bs[t] sequences of the batch. The running state lives in the
+ * result's h_n (B, R) and c_n (B, H) parts: a step updates its rows only, so
+ * the others keep the state they ended (forward) or start (reverse) with. */
+#define CT_NAME_(a, b) a##b
+#define CT_NAME(a, b) CT_NAME_(a, b)
+
+static inline CT_T CT_NAME(sigmoid, CT_SFX)(CT_T x) { return (CT_T)1 / ((CT_T)1 + CT_EXP(-x)); }
+
+/* c (m x n, ldc) = beta * c + a (m x k, or k x m when ta) @ b (k x n, or n x k when tb) */
+static void CT_NAME(gemm, CT_SFX)(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const CT_T *a, int64_t lda,
+                                  const CT_T *b, int64_t ldb, CT_T beta, CT_T *c, int64_t ldc) {
+    if (m == 0 || n == 0) return;
+    CT_GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+            (CT_T)1, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+/* one row of a step, forward: x the projected input (G*H), gh = h_prev @ W_hh^T (G*H), b b_hh or NULL;
+ * h (R) and c (H) the row's running state (h is written here unless an LSTM projects) */
+static void CT_NAME(row_forward, CT_SFX)(const rnn_geom *g, const CT_T *x, const CT_T *gh, const CT_T *b, CT_T *w,
+                                         CT_T *h, CT_T *c, CT_T *out) {
+    int64_t H = g->H;
+#define BIAS(j) (b ? b[j] : (CT_T)0)
+    if (g->mode == CT_RNN_LSTM) { /* w: i f g o | c | c_prev | m = o tanh(c) | h_prev */
+        memcpy(w + 7 * H, h, sizeof(CT_T) * (size_t)g->R);
+        for (int64_t j = 0; j < H; j++) {
+            CT_T i = CT_NAME(sigmoid, CT_SFX)(x[j] + gh[j] + BIAS(j));
+            CT_T f = CT_NAME(sigmoid, CT_SFX)(x[H + j] + gh[H + j] + BIAS(H + j));
+            CT_T gg = CT_TANH(x[2 * H + j] + gh[2 * H + j] + BIAS(2 * H + j));
+            CT_T o = CT_NAME(sigmoid, CT_SFX)(x[3 * H + j] + gh[3 * H + j] + BIAS(3 * H + j));
+            CT_T cn = f * c[j] + i * gg, m = o * CT_TANH(cn);
+            w[j] = i, w[H + j] = f, w[2 * H + j] = gg, w[3 * H + j] = o;
+            w[4 * H + j] = cn, w[5 * H + j] = c[j], w[6 * H + j] = m;
+            c[j] = cn;
+            if (!g->proj) h[j] = out[j] = m;
+        }
+    } else if (g->mode == CT_RNN_GRU) { /* w: r z n | hn = W_hn h_prev + b_hn | h_prev */
+        memcpy(w + 4 * H, h, sizeof(CT_T) * (size_t)H);
+        for (int64_t j = 0; j < H; j++) {
+            CT_T r = CT_NAME(sigmoid, CT_SFX)(x[j] + gh[j] + BIAS(j));
+            CT_T z = CT_NAME(sigmoid, CT_SFX)(x[H + j] + gh[H + j] + BIAS(H + j));
+            CT_T hn = gh[2 * H + j] + BIAS(2 * H + j), n = CT_TANH(x[2 * H + j] + r * hn);
+            w[j] = r, w[H + j] = z, w[2 * H + j] = n, w[3 * H + j] = hn;
+            h[j] = out[j] = ((CT_T)1 - z) * n + z * h[j];
+        }
+    } else { /* w: h_prev | h */
+        for (int64_t j = 0; j < H; j++) {
+            CT_T v = x[j] + gh[j] + BIAS(j);
+            v = g->mode == CT_RNN_TANH ? CT_TANH(v) : v > 0 ? v : (CT_T)0;
+            w[j] = h[j];
+            w[H + j] = h[j] = out[j] = v;
+        }
+    }
+#undef BIAS
+}
+
+/* the whole layer: res = out (N, R) | h_n (B, R) | c_n (B, H), from state = h0 | c0 */
+static void CT_NAME(rnn_forward, CT_SFX)(const rnn_geom *g, CT_T *res, CT_T *work, const CT_T *xw,
+                                         const CT_T *params, const CT_T *state, CT_T *gates) {
+    int64_t H = g->H, R = g->R, GH = g->G * H, W = g->W;
+    const CT_T *whh = params, *bhh = g->bias ? params + GH * R : NULL, *whr = params + GH * R + (g->bias ? GH : 0);
+    CT_T *out = res, *hs = res + g->N * R, *cs = hs + g->B * R;
+    memcpy(hs, state, sizeof(CT_T) * (size_t)(g->B * R + (g->mode == CT_RNN_LSTM ? g->B * H : 0)));
+    for (int64_t s = 0; s < g->T; s++) {
+        int64_t t = g->reverse ? g->T - 1 - s : s, bs = g->bs[t], r0 = g->off[t];
+        CT_NAME(gemm, CT_SFX)(false, true, bs, GH, R, hs, R, whh, R, 0, gates, GH);
+        for (int64_t b = 0; b < bs; b++)
+            CT_NAME(row_forward, CT_SFX)(g, xw + (r0 + b) * GH, gates + b * GH, bhh, work + (r0 + b) * W, hs + b * R,
+                                         cs + b * H, out + (r0 + b) * R);
+        if (g->proj && bs > 0) { /* h = m @ W_hr^T */
+            CT_NAME(gemm, CT_SFX)(false, true, bs, R, H, work + r0 * W + 6 * H, W, whr, H, 0, out + r0 * R, R);
+            memcpy(hs, out + r0 * R, sizeof(CT_T) * (size_t)(bs * R));
+        }
+    }
+}
+
+/* one row of a step, backward: dh (R) the gradient of its h (dm (H) that of m when an LSTM projects) and
+ * dc (H) of its c become those of h_prev (the direct part: a GRU's; the GEMM adds the rest) and c_prev;
+ * gx (G*H) the gradient of the projected input, gh that of W_hh h_prev + b_hh (a GRU's differs) */
+static void CT_NAME(row_backward, CT_SFX)(const rnn_geom *g, const CT_T *w, CT_T *dh, const CT_T *dm, CT_T *dc,
+                                          CT_T *gx, CT_T *gh) {
+    int64_t H = g->H;
+    if (g->mode == CT_RNN_LSTM) {
+        for (int64_t j = 0; j < H; j++) {
+            CT_T i = w[j], f = w[H + j], gg = w[2 * H + j], o = w[3 * H + j], tc = CT_TANH(w[4 * H + j]);
+            CT_T d = dm[j], dct = dc[j] + d * o * ((CT_T)1 - tc * tc);
+            gx[j] = dct * gg * i * ((CT_T)1 - i);
+            gx[H + j] = dct * w[5 * H + j] * f * ((CT_T)1 - f);
+            gx[2 * H + j] = dct * i * ((CT_T)1 - gg * gg);
+            gx[3 * H + j] = d * tc * o * ((CT_T)1 - o);
+            dc[j] = dct * f;
+        }
+    } else if (g->mode == CT_RNN_GRU) {
+        for (int64_t j = 0; j < H; j++) {
+            CT_T r = w[j], z = w[H + j], n = w[2 * H + j], hn = w[3 * H + j], hp = w[4 * H + j], d = dh[j];
+            CT_T dn = d * ((CT_T)1 - z) * ((CT_T)1 - n * n);
+            gx[j] = gh[j] = dn * hn * r * ((CT_T)1 - r);
+            gx[H + j] = gh[H + j] = d * (hp - n) * z * ((CT_T)1 - z);
+            gx[2 * H + j] = dn;
+            gh[2 * H + j] = dn * r;
+            dh[j] = d * z;
+        }
+    } else {
+        for (int64_t j = 0; j < H; j++) {
+            CT_T h = w[H + j];
+            gx[j] = g->mode == CT_RNN_TANH ? dh[j] * ((CT_T)1 - h * h) : h > 0 ? dh[j] : (CT_T)0;
+        }
+    }
+}
+
+/* gradients of the projected input gxw (N, G*H), of params (W_hh | b_hh | W_hr) and of state (h0 | c0) from
+ * gres, the gradient of res; dgh (N, G*H): a GRU's W_hh-side gradients; dhs (N, R), dm (B, H): a projecting
+ * LSTM's gradients of h per row and of m per step */
+static void CT_NAME(rnn_backward, CT_SFX)(const rnn_geom *g, CT_T *gxw, CT_T *gparams, CT_T *gstate,
+                                          const CT_T *gres, const CT_T *work, const CT_T *params, CT_T *dgh,
+                                          CT_T *dhs, CT_T *dm) {
+    int64_t H = g->H, R = g->R, GH = g->G * H, W = g->W, N = g->N;
+    int64_t whr_at = GH * R + (g->bias ? GH : 0);   /* where W_hr starts in params */
+    const CT_T *whh = params, *whr = params + whr_at;
+    CT_T *dh = gstate, *dc = gstate + g->B * R, *gd = g->mode == CT_RNN_GRU ? dgh : gxw;
+    bool lstm = g->mode == CT_RNN_LSTM;
+    memcpy(gstate, gres + N * R, sizeof(CT_T) * (size_t)(g->B * R + (lstm ? g->B * H : 0)));
+    for (int64_t s = g->T - 1; s >= 0; s--) {
+        int64_t t = g->reverse ? g->T - 1 - s : s, bs = g->bs[t], r0 = g->off[t];
+        if (bs == 0) continue;
+        for (int64_t k = 0; k < bs * R; k++) dh[k] += gres[r0 * R + k];
+        if (g->proj) { /* dm = dh @ W_hr */
+            memcpy(dhs + r0 * R, dh, sizeof(CT_T) * (size_t)(bs * R));
+            CT_NAME(gemm, CT_SFX)(false, false, bs, H, R, dh, R, whr, H, 0, dm, H);
+        }
+        for (int64_t b = 0; b < bs; b++)
+            CT_NAME(row_backward, CT_SFX)(g, work + (r0 + b) * W, dh + b * R, g->proj ? dm + b * H : dh + b * R,
+                                          dc + b * H, gxw + (r0 + b) * GH, gd + (r0 + b) * GH);
+        /* dh_prev (+)= gd @ W_hh */
+        CT_NAME(gemm, CT_SFX)(false, false, bs, R, GH, gd + r0 * GH, GH, whh, R, g->mode == CT_RNN_GRU ? 1 : 0, dh, R);
+    }
+    /* over all rows at once: dW_hh = gd^T @ h_prev, db_hh = sum of gd, dW_hr = dhs^T @ m */
+    int64_t hprev = lstm ? 7 * H : g->mode == CT_RNN_GRU ? 4 * H : 0;
+    memset(gparams, 0, sizeof(CT_T) * (size_t)(whr_at + (g->proj ? R * H : 0)));
+    CT_NAME(gemm, CT_SFX)(true, false, GH, R, N, gd, GH, work + hprev, W, 1, gparams, R);
+    for (int64_t r = 0; g->bias && r < N; r++)
+        for (int64_t j = 0; j < GH; j++) gparams[GH * R + j] += gd[r * GH + j];
+    if (g->proj) CT_NAME(gemm, CT_SFX)(true, false, R, H, N, dhs, R, work + 6 * H, W, 1, gparams + whr_at, H);
+}
+
+#undef CT_NAME
+#undef CT_NAME_
