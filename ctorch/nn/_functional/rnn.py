@@ -41,6 +41,17 @@ def _layers(mode, data, batch_sizes, hx, cx, params, has_biases, num_layers, dro
     return x, torch.stack(hs), None if cx is None else torch.stack(cs)
 
 
+def _widen(dtype, tensors):
+    """float16 and bfloat16 compute in float32 (as ctorch's other CPU kernels): the tensors as they compute."""
+    if dtype not in (torch.float16, torch.bfloat16):
+        return tensors
+    return [None if t is None else t.float() for t in tensors]
+
+
+def _narrow(dtype, tensors):
+    return [None if t is None else t.to(dtype) for t in tensors]
+
+
 def _run(mode, args):
     """Both overloads: (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
     and (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)."""
@@ -53,11 +64,15 @@ def _run(mode, args):
         if batch_first:
             x = x.transpose(0, 1)
         T, B = x.shape[0], x.shape[1]
+        if T == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         data = x.reshape(T * B, x.shape[2])
         batch_sizes = torch.full((T,), B, dtype=torch.int64)
     h0, c0 = (hx[0], hx[1]) if mode == LSTM else (hx, None)
-    out, h, c = _layers(mode, data, batch_sizes, h0, c0, list(params), has_biases, num_layers, dropout, train,
-                        bidirectional)
+    dtype, params = data.dtype, list(params)
+    data, h0, c0, *params = _widen(dtype, [data, h0, c0] + params)
+    out, h, c = _narrow(dtype, _layers(mode, data, batch_sizes, h0, c0, params, has_biases, num_layers, dropout,
+                                       train, bidirectional))
     if not packed:
         out = out.view(T, B, out.shape[-1])
         if batch_first:
@@ -83,6 +98,9 @@ def gru(*args):
 
 def _check_cell(input, hx, w_ih, w_hh, name):
     """ATen's checks of a cell's input and hidden state (batched, 2-D)."""
+    if input.dtype != w_ih.dtype:   # the message of the input projection's GEMM
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.type()[6:-6]} and "
+                           f"{w_ih.type()[6:-6]}")
     if input.shape[1] != w_ih.shape[1]:
         raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} expected {w_ih.shape[1]}")
     if input.shape[0] != hx.shape[0]:
@@ -97,7 +115,10 @@ def _cell(mode, input, h, c, w_ih, w_hh, b_ih, b_hh):
     if c is not None:
         _check_cell(input, c, w_ih, w_hh, "hidden1")
     batch_sizes = torch.full((1,), input.shape[0], dtype=torch.int64)
-    out, h1, c1 = _C._rnn_layer(mode, linear(input, w_ih, b_ih), batch_sizes, w_hh, b_hh, None, h, c, False)
+    dtype = input.dtype
+    input, h, c, w_ih, w_hh, b_ih, b_hh = _widen(dtype, [input, h, c, w_ih, w_hh, b_ih, b_hh])
+    out, h1, c1 = _narrow(dtype, _C._rnn_layer(mode, linear(input, w_ih, b_ih), batch_sizes, w_hh, b_hh, None, h, c,
+                                               False))
     return h1 if c is None else (h1, c1)
 
 
