@@ -11,6 +11,7 @@
 
 #include "ct_blas.h"
 #include "ct_kernels.h"
+#include "ct_math.h"
 #include "ctorch/ct_ops.h"
 
 typedef struct {
@@ -21,26 +22,35 @@ typedef struct {
     int64_t *off;             /* the first row of each step */
 } rnn_geom;
 
+/* float gates through the polynomial exp (the loops vectorize; libm's expf and tanhf do not): tanh(x) =
+ * expm1(2x) / (expm1(2x) + 2), exact near 0, with |x| clamped at 9 where tanh rounds to +-1 */
+CT_INLINE float sigmoid_f32(float x) { return 1.0f / (1.0f + ct_fast_expf(-x)); }
+CT_INLINE float tanh_f32(float x) {
+    float e = ct_fast_expm1f(2.0f * (x < -9.0f ? -9.0f : x > 9.0f ? 9.0f : x));
+    return e / (e + 2.0f);
+}
+static inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp(-x)); }
+
 #define CT_T float
 #define CT_GEMM CT_BLAS(cblas_sgemm)
-#define CT_EXP expf
-#define CT_TANH tanhf
+#define CT_SIGMOID sigmoid_f32
+#define CT_TANH tanh_f32
 #define CT_SFX _f32
 #include "nn_rnn_impl.h"
 #undef CT_T
 #undef CT_GEMM
-#undef CT_EXP
+#undef CT_SIGMOID
 #undef CT_TANH
 #undef CT_SFX
 #define CT_T double
 #define CT_GEMM CT_BLAS(cblas_dgemm)
-#define CT_EXP exp
+#define CT_SIGMOID sigmoid_f64
 #define CT_TANH tanh
 #define CT_SFX _f64
 #include "nn_rnn_impl.h"
 #undef CT_T
 #undef CT_GEMM
-#undef CT_EXP
+#undef CT_SIGMOID
 #undef CT_TANH
 #undef CT_SFX
 

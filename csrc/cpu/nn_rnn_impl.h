@@ -1,6 +1,6 @@
 /* The recurrence of one RNN / LSTM / GRU layer and direction (cpu/nn_rnn.c)
  * for one element type, included once per type with CT_T (float, double),
- * CT_GEMM (the BLAS gemm of that type), CT_EXP, CT_TANH and CT_SFX defined.
+ * CT_GEMM (the BLAS gemm of that type), CT_SIGMOID, CT_TANH and CT_SFX defined.
  *
  * Rows are packed by time step: step t holds rows [off[t], off[t] + bs[t]),
  * the first bs[t] sequences of the batch. The running state lives in the
@@ -8,8 +8,6 @@
  * the others keep the state they ended (forward) or start (reverse) with. */
 #define CT_NAME_(a, b) a##b
 #define CT_NAME(a, b) CT_NAME_(a, b)
-
-static inline CT_T CT_NAME(sigmoid, CT_SFX)(CT_T x) { return (CT_T)1 / ((CT_T)1 + CT_EXP(-x)); }
 
 /* c (m x n, ldc) = beta * c + a (m x k, or k x m when ta) @ b (k x n, or n x k when tb) */
 static void CT_NAME(gemm, CT_SFX)(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const CT_T *a, int64_t lda,
@@ -19,43 +17,52 @@ static void CT_NAME(gemm, CT_SFX)(bool ta, bool tb, int64_t m, int64_t n, int64_
             (CT_T)1, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 
-/* one row of a step, forward: x the projected input (G*H), gh = h_prev @ W_hh^T (G*H), b b_hh or NULL;
- * h (R) and c (H) the row's running state (h is written here unless an LSTM projects) */
-static void CT_NAME(row_forward, CT_SFX)(const rnn_geom *g, const CT_T *x, const CT_T *gh, const CT_T *b, CT_T *w,
-                                         CT_T *h, CT_T *c, CT_T *out) {
+/* one row of a step, forward: x the projected input (G*H), gh = h_prev @ W_hh^T + b_hh (G*H); h (R) and
+ * c (H) the row's running state (h is written here unless an LSTM projects) */
+static void CT_NAME(row_forward, CT_SFX)(const rnn_geom *g, const CT_T *restrict x, const CT_T *restrict gh,
+                                         CT_T *restrict w, CT_T *restrict h, CT_T *restrict c, CT_T *restrict out) {
     int64_t H = g->H;
-#define BIAS(j) (b ? b[j] : (CT_T)0)
-    if (g->mode == CT_RNN_LSTM) { /* w: i f g o | c | c_prev | m = o tanh(c) | h_prev */
+    if (g->mode == CT_RNN_LSTM) { /* w: i f g o | tanh(c) | c_prev | m = o tanh(c) | h_prev */
         memcpy(w + 7 * H, h, sizeof(CT_T) * (size_t)g->R);
+#pragma omp simd
+        for (int64_t j = 0; j < 2 * H; j++) w[j] = CT_SIGMOID(x[j] + gh[j]);
+#pragma omp simd
+        for (int64_t j = 2 * H; j < 3 * H; j++) w[j] = CT_TANH(x[j] + gh[j]);
+#pragma omp simd
+        for (int64_t j = 3 * H; j < 4 * H; j++) w[j] = CT_SIGMOID(x[j] + gh[j]);
+        const CT_T *restrict gi = w, *restrict gf = w + H, *restrict gg = w + 2 * H, *restrict go = w + 3 * H;
+        CT_T *restrict tc = w + 4 * H, *restrict cp = w + 5 * H, *restrict m = w + 6 * H;
+#pragma omp simd
         for (int64_t j = 0; j < H; j++) {
-            CT_T i = CT_NAME(sigmoid, CT_SFX)(x[j] + gh[j] + BIAS(j));
-            CT_T f = CT_NAME(sigmoid, CT_SFX)(x[H + j] + gh[H + j] + BIAS(H + j));
-            CT_T gg = CT_TANH(x[2 * H + j] + gh[2 * H + j] + BIAS(2 * H + j));
-            CT_T o = CT_NAME(sigmoid, CT_SFX)(x[3 * H + j] + gh[3 * H + j] + BIAS(3 * H + j));
-            CT_T cn = f * c[j] + i * gg, m = o * CT_TANH(cn);
-            w[j] = i, w[H + j] = f, w[2 * H + j] = gg, w[3 * H + j] = o;
-            w[4 * H + j] = cn, w[5 * H + j] = c[j], w[6 * H + j] = m;
+            CT_T cn = gf[j] * c[j] + gi[j] * gg[j];
+            tc[j] = CT_TANH(cn), cp[j] = c[j], m[j] = go[j] * tc[j];
             c[j] = cn;
-            if (!g->proj) h[j] = out[j] = m;
+        }
+        if (!g->proj) {
+            memcpy(h, w + 6 * H, sizeof(CT_T) * (size_t)H);
+            memcpy(out, w + 6 * H, sizeof(CT_T) * (size_t)H);
         }
     } else if (g->mode == CT_RNN_GRU) { /* w: r z n | hn = W_hn h_prev + b_hn | h_prev */
         memcpy(w + 4 * H, h, sizeof(CT_T) * (size_t)H);
+#pragma omp simd
         for (int64_t j = 0; j < H; j++) {
-            CT_T r = CT_NAME(sigmoid, CT_SFX)(x[j] + gh[j] + BIAS(j));
-            CT_T z = CT_NAME(sigmoid, CT_SFX)(x[H + j] + gh[H + j] + BIAS(H + j));
-            CT_T hn = gh[2 * H + j] + BIAS(2 * H + j), n = CT_TANH(x[2 * H + j] + r * hn);
+            CT_T r = CT_SIGMOID(x[j] + gh[j]);
+            CT_T z = CT_SIGMOID(x[H + j] + gh[H + j]);
+            CT_T hn = gh[2 * H + j], n = CT_TANH(x[2 * H + j] + r * hn);
             w[j] = r, w[H + j] = z, w[2 * H + j] = n, w[3 * H + j] = hn;
             h[j] = out[j] = ((CT_T)1 - z) * n + z * h[j];
         }
     } else { /* w: h_prev | h */
-        for (int64_t j = 0; j < H; j++) {
-            CT_T v = x[j] + gh[j] + BIAS(j);
-            v = g->mode == CT_RNN_TANH ? CT_TANH(v) : v > 0 ? v : (CT_T)0;
-            w[j] = h[j];
-            w[H + j] = h[j] = out[j] = v;
-        }
+        memcpy(w, h, sizeof(CT_T) * (size_t)H);
+        if (g->mode == CT_RNN_TANH)
+#pragma omp simd
+            for (int64_t j = 0; j < H; j++) w[H + j] = CT_TANH(x[j] + gh[j]);
+        else
+#pragma omp simd
+            for (int64_t j = 0; j < H; j++) w[H + j] = x[j] + gh[j] > 0 ? x[j] + gh[j] : (CT_T)0;
+        memcpy(h, w + H, sizeof(CT_T) * (size_t)H);
+        memcpy(out, w + H, sizeof(CT_T) * (size_t)H);
     }
-#undef BIAS
 }
 
 /* the whole layer: res = out (N, R) | h_n (B, R) | c_n (B, H), from state = h0 | c0 */
@@ -67,9 +74,10 @@ static void CT_NAME(rnn_forward, CT_SFX)(const rnn_geom *g, CT_T *res, CT_T *wor
     memcpy(hs, state, sizeof(CT_T) * (size_t)(g->B * R + (g->mode == CT_RNN_LSTM ? g->B * H : 0)));
     for (int64_t s = 0; s < g->T; s++) {
         int64_t t = g->reverse ? g->T - 1 - s : s, bs = g->bs[t], r0 = g->off[t];
-        CT_NAME(gemm, CT_SFX)(false, true, bs, GH, R, hs, R, whh, R, 0, gates, GH);
+        for (int64_t b = 0; bhh && b < bs; b++) memcpy(gates + b * GH, bhh, sizeof(CT_T) * (size_t)GH);
+        CT_NAME(gemm, CT_SFX)(false, true, bs, GH, R, hs, R, whh, R, bhh ? 1 : 0, gates, GH);
         for (int64_t b = 0; b < bs; b++)
-            CT_NAME(row_forward, CT_SFX)(g, xw + (r0 + b) * GH, gates + b * GH, bhh, work + (r0 + b) * W, hs + b * R,
+            CT_NAME(row_forward, CT_SFX)(g, xw + (r0 + b) * GH, gates + b * GH, work + (r0 + b) * W, hs + b * R,
                                          cs + b * H, out + (r0 + b) * R);
         if (g->proj && bs > 0) { /* h = m @ W_hr^T */
             CT_NAME(gemm, CT_SFX)(false, true, bs, R, H, work + r0 * W + 6 * H, W, whr, H, 0, out + r0 * R, R);
@@ -80,13 +88,16 @@ static void CT_NAME(rnn_forward, CT_SFX)(const rnn_geom *g, CT_T *res, CT_T *wor
 
 /* one row of a step, backward: dh (R) the gradient of its h (dm (H) that of m when an LSTM projects) and
  * dc (H) of its c become those of h_prev (the direct part: a GRU's; the GEMM adds the rest) and c_prev;
- * gx (G*H) the gradient of the projected input, gh that of W_hh h_prev + b_hh (a GRU's differs) */
-static void CT_NAME(row_backward, CT_SFX)(const rnn_geom *g, const CT_T *w, CT_T *dh, const CT_T *dm, CT_T *dc,
-                                          CT_T *gx, CT_T *gh) {
+ * gx (G*H) the gradient of the projected input, gh that of W_hh h_prev + b_hh (a GRU's differs; the others
+ * pass gx again, and an LSTM without projection passes dh as dm: restrict holds, as each branch touches one) */
+static void CT_NAME(row_backward, CT_SFX)(const rnn_geom *g, const CT_T *restrict w, CT_T *restrict dh,
+                                          const CT_T *restrict dm, CT_T *restrict dc, CT_T *restrict gx,
+                                          CT_T *restrict gh) {
     int64_t H = g->H;
     if (g->mode == CT_RNN_LSTM) {
+#pragma omp simd
         for (int64_t j = 0; j < H; j++) {
-            CT_T i = w[j], f = w[H + j], gg = w[2 * H + j], o = w[3 * H + j], tc = CT_TANH(w[4 * H + j]);
+            CT_T i = w[j], f = w[H + j], gg = w[2 * H + j], o = w[3 * H + j], tc = w[4 * H + j];
             CT_T d = dm[j], dct = dc[j] + d * o * ((CT_T)1 - tc * tc);
             gx[j] = dct * gg * i * ((CT_T)1 - i);
             gx[H + j] = dct * w[5 * H + j] * f * ((CT_T)1 - f);
@@ -95,6 +106,7 @@ static void CT_NAME(row_backward, CT_SFX)(const rnn_geom *g, const CT_T *w, CT_T
             dc[j] = dct * f;
         }
     } else if (g->mode == CT_RNN_GRU) {
+#pragma omp simd
         for (int64_t j = 0; j < H; j++) {
             CT_T r = w[j], z = w[H + j], n = w[2 * H + j], hn = w[3 * H + j], hp = w[4 * H + j], d = dh[j];
             CT_T dn = d * ((CT_T)1 - z) * ((CT_T)1 - n * n);
@@ -105,10 +117,13 @@ static void CT_NAME(row_backward, CT_SFX)(const rnn_geom *g, const CT_T *w, CT_T
             dh[j] = d * z;
         }
     } else {
-        for (int64_t j = 0; j < H; j++) {
-            CT_T h = w[H + j];
-            gx[j] = g->mode == CT_RNN_TANH ? dh[j] * ((CT_T)1 - h * h) : h > 0 ? dh[j] : (CT_T)0;
-        }
+        const CT_T *h = w + H;
+        if (g->mode == CT_RNN_TANH)
+#pragma omp simd
+            for (int64_t j = 0; j < H; j++) gx[j] = dh[j] * ((CT_T)1 - h[j] * h[j]);
+        else
+#pragma omp simd
+            for (int64_t j = 0; j < H; j++) gx[j] = h[j] > 0 ? dh[j] : (CT_T)0;
     }
 }
 
@@ -143,6 +158,7 @@ static void CT_NAME(rnn_backward, CT_SFX)(const rnn_geom *g, CT_T *gxw, CT_T *gp
     memset(gparams, 0, sizeof(CT_T) * (size_t)(whr_at + (g->proj ? R * H : 0)));
     CT_NAME(gemm, CT_SFX)(true, false, GH, R, N, gd, GH, work + hprev, W, 1, gparams, R);
     for (int64_t r = 0; g->bias && r < N; r++)
+#pragma omp simd
         for (int64_t j = 0; j < GH; j++) gparams[GH * R + j] += gd[r * GH + j];
     if (g->proj) CT_NAME(gemm, CT_SFX)(true, false, R, H, N, dhs, R, work + 6 * H, W, 1, gparams + whr_at, H);
 }
