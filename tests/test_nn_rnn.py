@@ -459,7 +459,8 @@ def _lstm():
 
 
 BAD = [
-    (lambda: _lstm()(torch.randn(5, 3, 7)), RuntimeError, "input.size(-1) must be equal to input_size. Expected 10, got 7"),
+    (lambda: _lstm()(torch.randn(5, 3, 7)), RuntimeError,
+     "input.size(-1) must be equal to input_size. Expected 10, got 7"),
     (lambda: _lstm()(torch.randn(5, 3, 10), (torch.randn(2, 3, 20), torch.randn(1, 3, 20))), RuntimeError,
      r"Expected hidden[0] size (1, 3, 20), got [2, 3, 20]"),
     (lambda: _lstm()(torch.randn(5, 3, 10), (torch.randn(1, 3, 20), torch.randn(1, 3, 21))), RuntimeError,
