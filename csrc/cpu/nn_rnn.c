@@ -4,15 +4,15 @@
  * W_hh for the rows of that step, then one fused pass over the gates; the
  * backward's weight gradients are one GEMM over all rows at the end. BLAS
  * runs single-threaded (cpu/gemm.c's rule); a step's work is too small to
- * split over threads. */
+ * split over threads. Compiled twice, like nn_norm.c: as is, and under
+ * AVX2 + FMA from nn_rnn_avx2.c (CT_ISA names the entry points). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ct_blas.h"
 #include "ct_kernels.h"
-#include "ct_math.h"
-#include "ctorch/ct_ops.h"
+#include "loops.h"
 
 typedef struct {
     int mode;                 /* ct_rnn_mode */
@@ -70,7 +70,7 @@ static int geom_of(const ct_kernel_args *args, const ct_tensor *batch_sizes, rnn
 }
 
 /* tensors = {res, work, xw, batch_sizes, params, state} */
-int ct_cpu_rnn_layer(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_rnn_layer)(const ct_kernel_args *args) {
     ct_tensor *const *ts = args->tensors;
     rnn_geom g;
     if (geom_of(args, ts[3], &g) < 0) return -1;
@@ -89,7 +89,7 @@ int ct_cpu_rnn_layer(const ct_kernel_args *args) {
 }
 
 /* tensors = {gxw, gparams, gstate, gres, work, batch_sizes, params}; ints as the forward's */
-int ct_cpu_rnn_layer_backward(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_rnn_layer_backward)(const ct_kernel_args *args) {
     ct_tensor *const *ts = args->tensors;
     rnn_geom g;
     if (geom_of(args, ts[5], &g) < 0) return -1;
