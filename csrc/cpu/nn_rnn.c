@@ -75,11 +75,11 @@ int CT_ISA(ct_cpu_rnn_layer)(const ct_kernel_args *args) {
     rnn_geom g;
     if (geom_of(args, ts[3], &g) < 0) return -1;
     size_t isz = (size_t)ct_itemsize(ts[0]->dtype);
-    void *gates = malloc(isz * (size_t)(g.B * g.G * g.H + 1));
+    void *gates = malloc(isz * (size_t)((g.B + g.R) * g.G * g.H + 1));   /* gates, then W_hh^T */
     int rc = gates ? 0 : ct_error(CT_ERR_NOMEM, "rnn: out of memory");
 #define FORWARD(T, SFX) \
     rnn_forward##SFX(&g, (T *)ct_data(ts[0]), (T *)ct_data(ts[1]), (const T *)ct_data(ts[2]), \
-                     (const T *)ct_data(ts[4]), (const T *)ct_data(ts[5]), gates)
+                     (const T *)ct_data(ts[4]), (const T *)ct_data(ts[5]), (T *)gates, (T *)gates + g.B * g.G * g.H)
     if (rc == 0 && ts[0]->dtype == CT_FLOAT32) FORWARD(float, _f32);
     else if (rc == 0) FORWARD(double, _f64);
 #undef FORWARD

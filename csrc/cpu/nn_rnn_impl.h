@@ -65,17 +65,20 @@ static void CT_NAME(row_forward, CT_SFX)(const rnn_geom *g, const CT_T *restrict
     }
 }
 
-/* the whole layer: res = out (N, R) | h_n (B, R) | c_n (B, H), from state = h0 | c0 */
+/* the whole layer: res = out (N, R) | h_n (B, R) | c_n (B, H), from state = h0 | c0; scratch: gates (B, G*H)
+ * and W_hh^T (R, G*H) (BLAS runs h @ W_hh^T faster from it than from W_hh) */
 static void CT_NAME(rnn_forward, CT_SFX)(const rnn_geom *g, CT_T *res, CT_T *work, const CT_T *xw,
-                                         const CT_T *params, const CT_T *state, CT_T *gates) {
+                                         const CT_T *params, const CT_T *state, CT_T *gates, CT_T *wt) {
     int64_t H = g->H, R = g->R, GH = g->G * H, W = g->W;
     const CT_T *whh = params, *bhh = g->bias ? params + GH * R : NULL, *whr = params + GH * R + (g->bias ? GH : 0);
+    for (int64_t n = 0; n < GH; n++)
+        for (int64_t k = 0; k < R; k++) wt[k * GH + n] = whh[n * R + k];
     CT_T *out = res, *hs = res + g->N * R, *cs = hs + g->B * R;
     memcpy(hs, state, sizeof(CT_T) * (size_t)(g->B * R + (g->mode == CT_RNN_LSTM ? g->B * H : 0)));
     for (int64_t s = 0; s < g->T; s++) {
         int64_t t = g->reverse ? g->T - 1 - s : s, bs = g->bs[t], r0 = g->off[t];
         for (int64_t b = 0; bhh && b < bs; b++) memcpy(gates + b * GH, bhh, sizeof(CT_T) * (size_t)GH);
-        CT_NAME(gemm, CT_SFX)(false, true, bs, GH, R, hs, R, whh, R, bhh ? 1 : 0, gates, GH);
+        CT_NAME(gemm, CT_SFX)(false, false, bs, GH, R, hs, R, wt, GH, bhh ? 1 : 0, gates, GH);
         for (int64_t b = 0; b < bs; b++)
             CT_NAME(row_forward, CT_SFX)(g, xw + (r0 + b) * GH, gates + b * GH, work + (r0 + b) * W, hs + b * R,
                                          cs + b * H, out + (r0 + b) * R);
