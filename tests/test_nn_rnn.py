@@ -217,6 +217,26 @@ def test_float32_module_and_low_precision():
     assert out16.dtype == h16.dtype == c16.dtype == torch.bfloat16
 
 
+@pytest.mark.parametrize("cls,kw", [("LSTM", dict(proj_size=40)), ("GRU", {}), ("RNN", {})])
+def test_threads_split_large_steps(cls, kw):
+    """Steps above a few MFLOP run on several threads: the same values and gradients as on one."""
+    m = make_module(cls, 8, input_size=16, hidden_size=128, bidirectional=True, **kw)
+    x = np.random.default_rng(8).standard_normal((4, 64, 16)) * 0.5
+    results, before = [], torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            m.zero_grad()
+            X = torch.tensor(x, requires_grad=True)
+            out, _ = m(X)
+            (out * out).sum().backward()
+            results.append([to_numpy(out.detach()), to_numpy(X.grad)] + [to_numpy(p.grad) for p in m.parameters()])
+    finally:
+        torch.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_empty_batch():
     m = make_module("LSTM", 1, input_size=3, hidden_size=4)
     out, (h, c) = m(torch.zeros(5, 0, 3, dtype=F64))

@@ -3,12 +3,18 @@
  * operands), forward and backward through time. Per step: one BLAS GEMM with
  * W_hh for the rows of that step, then one fused pass over the gates; the
  * backward's weight gradients are one GEMM over all rows at the end. BLAS
- * runs single-threaded (cpu/gemm.c's rule); a step's work is too small to
- * split over threads. Compiled twice, like nn_norm.c: as is, and under
+ * runs single-threaded (cpu/gemm.c's rule): above a few MFLOP per step,
+ * OpenMP threads split each step's GEMM and gates. Compiled twice, like nn_norm.c: as is, and under
  * AVX2 + FMA from nn_rnn_avx2.c (CT_ISA names the entry points). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static inline int omp_get_thread_num(void) { return 0; }
+static inline int omp_get_num_threads(void) { return 1; }
+#endif
 
 #include "ct_blas.h"
 #include "ct_kernels.h"
@@ -16,6 +22,7 @@
 
 typedef struct {
     int mode;                 /* ct_rnn_mode */
+    int threads;              /* OpenMP threads per step */
     bool reverse, bias, proj;
     int64_t H, R, B, T, G, W, N;   /* hidden, output (proj) size, batch, steps, gates, work row width, rows */
     const int64_t *bs;        /* rows per step (non-increasing) */
@@ -54,6 +61,8 @@ static inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp(-x)); }
 #undef CT_TANH
 #undef CT_SFX
 
+#define STEP_FLOPS_PER_THREAD 2e6   /* below this, a step's GEMM is not worth splitting */
+
 /* the geometry from the op's ints {mode, reverse, H, R, bias, B, proj} and batch_sizes; off is allocated */
 static int geom_of(const ct_kernel_args *args, const ct_tensor *batch_sizes, rnn_geom *g) {
     const int64_t *i = args->ints;
@@ -66,6 +75,8 @@ static int geom_of(const ct_kernel_args *args, const ct_tensor *batch_sizes, rnn
     if (!g->off) return ct_error(CT_ERR_NOMEM, "rnn: out of memory");
     g->N = 0;
     for (int64_t t = 0; t < g->T; t++) g->off[t] = g->N, g->N += g->bs[t];
+    g->threads = 2.0 * (double)g->B * (double)(g->G * g->H) * (double)g->R >= STEP_FLOPS_PER_THREAD
+                 ? ct_get_num_threads() : 1;
     return 0;
 }
 

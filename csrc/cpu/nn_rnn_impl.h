@@ -77,11 +77,19 @@ static void CT_NAME(rnn_forward, CT_SFX)(const rnn_geom *g, CT_T *res, CT_T *wor
     memcpy(hs, state, sizeof(CT_T) * (size_t)(g->B * R + (g->mode == CT_RNN_LSTM ? g->B * H : 0)));
     for (int64_t s = 0; s < g->T; s++) {
         int64_t t = g->reverse ? g->T - 1 - s : s, bs = g->bs[t], r0 = g->off[t];
-        for (int64_t b = 0; bhh && b < bs; b++) memcpy(gates + b * GH, bhh, sizeof(CT_T) * (size_t)GH);
-        CT_NAME(gemm, CT_SFX)(false, false, bs, GH, R, hs, R, wt, GH, bhh ? 1 : 0, gates, GH);
-        for (int64_t b = 0; b < bs; b++)
-            CT_NAME(row_forward, CT_SFX)(g, xw + (r0 + b) * GH, gates + b * GH, work + (r0 + b) * W, hs + b * R,
-                                         cs + b * H, out + (r0 + b) * R);
+        /* threads split the GEMM by columns, then the gates by rows */
+#pragma omp parallel num_threads(g->threads) if (g->threads > 1)
+        {
+            int64_t th = omp_get_thread_num(), nth = omp_get_num_threads();
+            int64_t c0 = GH * th / nth, c1 = GH * (th + 1) / nth;
+            for (int64_t b = 0; bhh && b < bs; b++)
+                memcpy(gates + b * GH + c0, bhh + c0, sizeof(CT_T) * (size_t)(c1 - c0));
+            CT_NAME(gemm, CT_SFX)(false, false, bs, c1 - c0, R, hs, R, wt + c0, GH, bhh ? 1 : 0, gates + c0, GH);
+#pragma omp barrier
+            for (int64_t b = bs * th / nth; b < bs * (th + 1) / nth; b++)
+                CT_NAME(row_forward, CT_SFX)(g, xw + (r0 + b) * GH, gates + b * GH, work + (r0 + b) * W, hs + b * R,
+                                             cs + b * H, out + (r0 + b) * R);
+        }
         if (g->proj && bs > 0) { /* h = m @ W_hr^T */
             CT_NAME(gemm, CT_SFX)(false, true, bs, R, H, work + r0 * W + 6 * H, W, whr, H, 0, out + r0 * R, R);
             memcpy(hs, out + r0 * R, sizeof(CT_T) * (size_t)(bs * R));
@@ -150,16 +158,27 @@ static void CT_NAME(rnn_backward, CT_SFX)(const rnn_geom *g, CT_T *gxw, CT_T *gp
             memcpy(dhs + r0 * R, dh, sizeof(CT_T) * (size_t)(bs * R));
             CT_NAME(gemm, CT_SFX)(false, false, bs, H, R, dh, R, whr, H, 0, dm, H);
         }
-        for (int64_t b = 0; b < bs; b++)
-            CT_NAME(row_backward, CT_SFX)(g, work + (r0 + b) * W, dh + b * R, g->proj ? dm + b * H : dh + b * R,
-                                          dc + b * H, gxw + (r0 + b) * GH, gd + (r0 + b) * GH);
-        /* dh_prev (+)= gd @ W_hh */
-        CT_NAME(gemm, CT_SFX)(false, false, bs, R, GH, gd + r0 * GH, GH, whh, R, g->mode == CT_RNN_GRU ? 1 : 0, dh, R);
+        /* threads split the gates by rows, then the GEMM by columns: dh_prev (+)= gd @ W_hh */
+#pragma omp parallel num_threads(g->threads) if (g->threads > 1)
+        {
+            int64_t th = omp_get_thread_num(), nth = omp_get_num_threads();
+            for (int64_t b = bs * th / nth; b < bs * (th + 1) / nth; b++)
+                CT_NAME(row_backward, CT_SFX)(g, work + (r0 + b) * W, dh + b * R, g->proj ? dm + b * H : dh + b * R,
+                                              dc + b * H, gxw + (r0 + b) * GH, gd + (r0 + b) * GH);
+#pragma omp barrier
+            int64_t c0 = R * th / nth, c1 = R * (th + 1) / nth;
+            CT_NAME(gemm, CT_SFX)(false, false, bs, c1 - c0, GH, gd + r0 * GH, GH, whh + c0, R,
+                                  g->mode == CT_RNN_GRU ? 1 : 0, dh + c0, R);
+        }
     }
     /* over all rows at once: dW_hh = gd^T @ h_prev, db_hh = sum of gd, dW_hr = dhs^T @ m */
     int64_t hprev = lstm ? 7 * H : g->mode == CT_RNN_GRU ? 4 * H : 0;
     memset(gparams, 0, sizeof(CT_T) * (size_t)(whr_at + (g->proj ? R * H : 0)));
-    CT_NAME(gemm, CT_SFX)(true, false, GH, R, N, gd, GH, work + hprev, W, 1, gparams, R);
+#pragma omp parallel num_threads(g->threads) if (g->threads > 1)
+    {
+        int64_t th = omp_get_thread_num(), nth = omp_get_num_threads(), r0 = GH * th / nth, r1 = GH * (th + 1) / nth;
+        CT_NAME(gemm, CT_SFX)(true, false, r1 - r0, R, N, gd + r0, GH, work + hprev, W, 1, gparams + r0 * R, R);
+    }
     for (int64_t r = 0; g->bias && r < N; r++)
 #pragma omp simd
         for (int64_t j = 0; j < GH; j++) gparams[GH * R + j] += gd[r * GH + j];
