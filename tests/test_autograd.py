@@ -405,6 +405,26 @@ case("diag", lambda x: x.diag(1), In((3, 4), layout="t"))
 case("diag_embed", lambda x: torch.diag_embed(x, 1, 0, 2), In((2, 3), layout="t"))
 case("trace", lambda x: x.trace(), In((3, 4), layout="s"))
 
+# recurrent layers (nn_rnn): torch.rnn_tanh / rnn_relu / lstm / gru over padded (T, B, I) or packed rows with
+# batch_sizes, and the cells; inputs: x, the states, then w_ih, w_hh, b_ih, b_hh (w_hr: a projecting LSTM)
+_RW = lambda *shape: In(shape, -0.8, 0.8)  # noqa: E731
+_BS = lambda: torch.tensor([3, 2, 1])  # noqa: E731
+case("rnn_tanh", lambda x, h, *w: torch.rnn_tanh(x, h, list(w), True, 1, 0.0, False, False, True),
+     In((2, 3, 2), -0.8, 0.8, "t"), _RW(1, 2, 3), _RW(3, 2), _RW(3, 3), _RW(3), _RW(3))
+case("rnn_relu", lambda x, h, *w: torch.rnn_relu(x, _BS(), h, list(w), False, 1, 0.0, False, True),
+     _RW(6, 2), _RW(2, 3, 3), _RW(3, 2), _RW(3, 3), _RW(3, 2), _RW(3, 3))
+case("lstm", lambda x, h, c, *w: torch.lstm(x, (h, c), list(w), True, 1, 0.0, False, False, False),
+     In((3, 2, 2), -0.8, 0.8, "s"), _RW(1, 2, 2), _RW(1, 2, 3), _RW(12, 2), _RW(12, 2), _RW(12), _RW(12), _RW(2, 3))
+case("gru", lambda x, h, *w: torch.gru(x, _BS(), h, list(w), True, 1, 0.0, False, False),
+     _RW(6, 2), _RW(1, 3, 3), _RW(9, 2), _RW(9, 3), _RW(9), _RW(9))
+case("rnn_tanh_cell", lambda x, h, *w: torch.rnn_tanh_cell(x, h, *w), _RW(2, 2), _RW(2, 3), _RW(3, 2), _RW(3, 3),
+     _RW(3), _RW(3))
+case("rnn_relu_cell", lambda x, h, *w: torch.rnn_relu_cell(x, h, *w), _RW(2, 2), _RW(2, 3), _RW(3, 2), _RW(3, 3))
+case("lstm_cell", lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w), _RW(2, 2), _RW(2, 3), _RW(2, 3), _RW(12, 2),
+     _RW(12, 3), _RW(12), _RW(12))
+case("gru_cell", lambda x, h, *w: torch.gru_cell(x, h, *w), In((2, 2), -0.8, 0.8, "t"), _RW(2, 3), _RW(9, 2),
+     _RW(9, 3), _RW(9), _RW(9))
+
 CASE_IDS = [c.id for c in CASES]
 
 

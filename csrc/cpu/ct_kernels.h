@@ -75,5 +75,7 @@ int ct_cpu_max_pool2d(const ct_kernel_args *args);    /* nn_pool.c */
 int ct_cpu_max_pool2d_backward(const ct_kernel_args *args);
 int ct_cpu_avg_pool2d(const ct_kernel_args *args);
 int ct_cpu_avg_pool2d_backward(const ct_kernel_args *args);
+CT_DECLARE_ISA(ct_cpu_rnn_layer)                      /* nn_rnn.c */
+CT_DECLARE_ISA(ct_cpu_rnn_layer_backward)
 
 #endif

@@ -11,46 +11,13 @@
 #include "ct_kernels.h"
 #include "loops.h"
 
-/* ---- float math that vectorizes (libm's expf, expm1f and erff do not); always inlined, so
- * that the loops calling them vectorize at every ISA ---- */
-#define CT_INLINE static inline __attribute__((always_inline))
-
-/* exp(x) = 2^n exp(r), n = round(x / ln 2), with Cephes' polynomial for exp(r) (about 1 ulp). Results
- * below FLT_MIN flush to 0 and x in (88.376, 88.723) saturates at exp(88.376): 2^n stays a normal
- * float. NaN propagates through the polynomial. */
-CT_INLINE float ct_fast_expf(float x) {
-    float xc = x < -87.33654f ? -87.33654f : x > 88.37626f ? 88.37626f : x;
-    float fn = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;   /* round to nearest */
-    float r = xc - fn * 0.693359375f + fn * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    float res = p * ct_bits_to_float((uint32_t)((int32_t)fn + 127) << 23);
-    return x > 88.72283f ? INFINITY : x < -87.33654f ? 0.0f : res;
-}
+/* ---- float math that vectorizes: ct_fast_expf, ct_fast_expm1f (ct_math.h), and erf ---- */
 
 /* erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), as PyTorch's vectorized erf */
 CT_INLINE float ct_fast_erff(float x) {
     float a = fabsf(x), t = 1.0f / (1.0f + 0.3275911f * a);
     float p = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
     return copysignf(1.0f - p * ct_fast_expf(-a * a), x);
-}
-
-/* expm1: its Taylor series near 0 (|x| < 0.5, to x^8: relative error below 1e-8), exp(x) - 1 elsewhere */
-CT_INLINE float ct_fast_expm1f(float x) {
-    float p = 1.0f / 40320;
-    p = p * x + 1.0f / 5040;
-    p = p * x + 1.0f / 720;
-    p = p * x + 1.0f / 120;
-    p = p * x + 1.0f / 24;
-    p = p * x + 1.0f / 6;
-    p = p * x + 0.5f;
-    p = (p * x + 1.0f) * x;
-    return fabsf(x) < 0.5f ? p : ct_fast_expf(x) - 1.0f;
 }
 
 #define NN_EXP(v) _Generic((v), float: ct_fast_expf, default: exp)(v)

@@ -66,6 +66,8 @@ enum {
                                           saved: input, weight (ops/nn_conv.c) */
     CT_NODE_MAX_POOL,                  /* max_pool2d, adaptive_max_pool2d: saved: the indices (ops/nn_pool.c) */
     CT_NODE_AVG_POOL,                  /* avg_pool2d, adaptive_avg_pool2d: ints as CT_POOL_* */
+    CT_NODE_RNN,                       /* one recurrent layer (ops/nn_rnn.c): ints as the rnn_layer kernel's;
+                                          saved: params, work, batch_sizes */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -368,4 +368,20 @@ ct_tensor *ct_adaptive_avg_pool1d(ct_tensor *input, const ct_int_list *output_si
 ct_tensor *ct_adaptive_max_pool2d(ct_tensor *input, const ct_int_list *output_size, ct_tensor **indices);
 ct_tensor *ct_adaptive_max_pool1d(ct_tensor *input, const ct_int_list *output_size, ct_tensor **indices);
 
+/* ---- recurrent layers (ops/nn_rnn.c, cpu/nn_rnn.c) ---- */
+typedef enum { CT_RNN_TANH, CT_RNN_RELU, CT_RNN_LSTM, CT_RNN_GRU } ct_rnn_mode;
+static inline int ct_rnn_gates(int mode) { return mode == CT_RNN_LSTM ? 4 : mode == CT_RNN_GRU ? 3 : 1; }
+/* the values a layer saves per row for its backward (cpu/nn_rnn_impl.h lays them out) */
+static inline int64_t ct_rnn_work_width(int mode, int64_t H, int64_t R) {
+    return mode == CT_RNN_LSTM ? 7 * H + R : mode == CT_RNN_GRU ? 5 * H : 2 * H;
+}
+/* one layer and direction over a packed sequence: xw (N, G*H) the input projection (with b_ih) of the rows
+ * of each step (batch_sizes[t] rows at step t, non-increasing), w_hh (G*H, R), b_hh (G*H) or NULL, w_hr (R, H)
+ * (LSTM with proj_size) or NULL, h0 (B, R), c0 (B, H) (LSTM only). outs: output (N, R), h_n (B, R), c_n (B, H)
+ * (LSTM; else NULL), views of one result recorded as one node over {xw, W_hh | b_hh | W_hr, h0 | c0} */
+int ct_rnn_layer(ct_rnn_mode mode, ct_tensor *xw, ct_tensor *batch_sizes, ct_tensor *w_hh, ct_tensor *b_hh,
+                 ct_tensor *w_hr, ct_tensor *h0, ct_tensor *c0, bool reverse, ct_tensor **outs);
+/* the gradients of a layer's node (autograd/derivatives.c): new references in gi */
+int ct_rnn_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+
 #endif

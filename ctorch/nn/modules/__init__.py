@@ -6,3 +6,4 @@ from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
