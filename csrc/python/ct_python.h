@@ -120,6 +120,7 @@ extern PyMethodDef ct_linalg_functions[], ct_linalg_methods[];
 extern PyMethodDef ct_serialization_functions[];
 extern PyMethodDef ct_optim_functions[];   /* optim.c */
 extern PyMethodDef ct_nn_conv_functions[];   /* nn_conv.c */
+extern PyMethodDef ct_shm_functions[];   /* shm.c */
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;
 extern PySequenceMethods ct_tensor_as_sequence;

@@ -1,0 +1,84 @@
+"""Pickling of tensors and storages between processes (ForkingPickler): the
+storage moves to shared memory and a handle travels instead of the bytes.
+
+A handle is (fd, nbytes) under 'file_descriptor', the fd sent with
+multiprocessing's DupFd (passed to a spawned child, or served by the sender's
+resource sharer), or (file name, nbytes) under 'file_system', where the handle
+in flight holds one count of the file until the receiver has opened it."""
+import os
+from multiprocessing.reduction import DupFd, ForkingPickler
+
+from .. import _C
+
+__all__ = ["init_reductions", "reduce_tensor", "rebuild_tensor", "reduce_storage", "rebuild_storage"]
+
+_NON_LEAF_MESSAGE = (
+    "Cowardly refusing to serialize non-leaf tensor which requires_grad, since autograd does not support crossing "
+    "process boundaries.  If you just want to transfer the data, call detach() on the tensor before serializing "
+    "(e.g., putting it on the queue).")
+
+
+def _share_bytes(t):
+    """The handle of t's whole storage, moved into shared memory first when it is not there."""
+    from . import get_sharing_strategy
+    _C._share_memory(t, get_sharing_strategy())
+    nbytes = _C._storage_bytes(t)[1].numel()
+    handle = _C._shm_handle(t)
+    if isinstance(handle, str):
+        _C._shm_count(t, 1)
+        return handle, nbytes
+    return DupFd(handle), nbytes
+
+
+def _open_bytes(handle, nbytes):
+    """The 1-D uint8 tensor over the whole shared storage a handle names."""
+    if isinstance(handle, str):
+        u8 = _C._storage_from_shm(handle, nbytes)
+        _C._shm_count(u8, -1)   # the count the handle held: the receiver holds its own now
+        return u8
+    fd = handle.detach()
+    try:
+        return _C._storage_from_shm(fd, nbytes)
+    finally:
+        os.close(fd)
+
+
+def _check_cpu(device):
+    if device.type != "cpu":
+        raise NotImplementedError(f"ctorch.multiprocessing shares CPU tensors only, not {device.type} tensors")
+
+
+def reduce_tensor(t):
+    if t.requires_grad and not t.is_leaf:
+        raise RuntimeError(_NON_LEAF_MESSAGE)
+    _check_cpu(t.device)
+    dtype = str(t.dtype).split(".")[-1]
+    return rebuild_tensor, (type(t), _share_bytes(t), dtype, t.storage_offset(), tuple(t.shape), t.stride(),
+                            t.requires_grad)
+
+
+def rebuild_tensor(cls, handle, dtype, offset, size, stride, requires_grad):
+    from ..nn.parameter import Parameter
+    t = _C._tensor_on_bytes(_open_bytes(*handle), getattr(_C, dtype), offset, size, stride)
+    if issubclass(cls, Parameter):
+        return cls(t, requires_grad)
+    return t.requires_grad_(requires_grad)
+
+
+def reduce_storage(storage):
+    _check_cpu(storage.device)
+    u8 = storage._bytes
+    return rebuild_storage, (type(storage), _share_bytes(u8), u8.storage_offset(), u8.numel())
+
+
+def rebuild_storage(cls, handle, offset, nbytes):
+    return cls._wrap(_open_bytes(*handle)[offset:offset + nbytes])
+
+
+def init_reductions():
+    from .. import Tensor
+    from ..nn.parameter import Parameter
+    from ..storage import UntypedStorage
+    for cls in (Tensor, Parameter):
+        ForkingPickler.register(cls, reduce_tensor)
+    ForkingPickler.register(UntypedStorage, reduce_storage)
