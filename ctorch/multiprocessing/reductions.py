@@ -4,7 +4,8 @@ storage moves to shared memory and a handle travels instead of the bytes.
 A handle is (fd, nbytes) under 'file_descriptor', the fd sent with
 multiprocessing's DupFd (passed to a spawned child, or served by the sender's
 resource sharer), or (file name, nbytes) under 'file_system', where the handle
-in flight holds one count of the file until the receiver has opened it."""
+in flight holds one count of the file until the receiver has opened it; an
+empty storage under 'file_descriptor' travels as (None, 0), a new empty one."""
 import os
 from multiprocessing.reduction import DupFd, ForkingPickler
 
@@ -21,8 +22,11 @@ _NON_LEAF_MESSAGE = (
 def _share_bytes(t):
     """The handle of t's whole storage, moved into shared memory first when it is not there."""
     from . import get_sharing_strategy
-    _C._share_memory(t, get_sharing_strategy())
+    strategy = get_sharing_strategy()
     nbytes = _C._storage_bytes(t)[1].numel()
+    if nbytes == 0 and strategy == "file_descriptor":
+        return None, 0   # as PyTorch: an empty storage travels as a new empty one
+    _C._share_memory(t, strategy)
     handle = _C._shm_handle(t)
     if isinstance(handle, str):
         _C._shm_count(t, 1)
@@ -32,6 +36,8 @@ def _share_bytes(t):
 
 def _open_bytes(handle, nbytes):
     """The 1-D uint8 tensor over the whole shared storage a handle names."""
+    if handle is None:
+        return _C.empty(0, dtype=_C.uint8)
     if isinstance(handle, str):
         u8 = _C._storage_from_shm(handle, nbytes)
         _C._shm_count(u8, -1)   # the count the handle held: the receiver holds its own now
