@@ -118,6 +118,18 @@ static ct_shm *shm_create(int64_t nbytes, ct_shm_strategy strategy) {
     return m;
 }
 
+static ct_storage *shm_storage(ct_shm *m, int64_t nbytes) {
+    ct_storage *s = ct_storage_wrap(m->base, nbytes, ct_cpu(), shm_release, m);
+    if (!s) shm_release(m, m->base);
+    return s;
+}
+
+ct_storage *ct_storage_new_shared(int64_t nbytes, ct_shm_strategy strategy) {
+    if (nbytes < 0) return ct_error_null(CT_ERR_VALUE, "a storage cannot have %lld bytes", (long long)nbytes);
+    ct_shm *m = shm_create(nbytes, strategy);
+    return m ? shm_storage(m, nbytes) : NULL;
+}
+
 bool ct_storage_is_shared(const ct_storage *s) { return s->release == shm_release; }
 
 int ct_storage_share(ct_storage *s, ct_shm_strategy strategy) {
@@ -153,12 +165,6 @@ int ct_storage_shm_count(ct_storage *s, int delta) {
     if (!ct_storage_shm_name(s)) return ct_error(CT_ERR_RUNTIME, "the storage is not in a named shared memory file");
     __atomic_add_fetch(((ct_shm *)s->release_ctx)->count, delta, __ATOMIC_ACQ_REL);
     return 0;
-}
-
-static ct_storage *shm_storage(ct_shm *m, int64_t nbytes) {
-    ct_storage *s = ct_storage_wrap(m->base, nbytes, ct_cpu(), shm_release, m);
-    if (!s) shm_release(m, m->base);
-    return s;
 }
 
 ct_storage *ct_storage_from_shm_fd(int fd, int64_t nbytes) {

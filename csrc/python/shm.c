@@ -4,19 +4,36 @@
  *   _is_shared(t) -> bool
  *   _shm_handle(t) -> fd (int) or file name (str) of t's shared storage
  *   _shm_count(t, delta)         'file_system': add delta to the file's count
- *   _storage_from_shm(handle, nbytes) -> a 1-D uint8 tensor over a shared file */
+ *   _storage_from_shm(handle, nbytes) -> a 1-D uint8 tensor over a shared file
+ *   _new_shared(nbytes, strategy) -> a 1-D uint8 tensor over a new shared file */
 #include "ct_python.h"
 #include "ctorch/ct_shm.h"
 
 static const char *const strategies[] = {"file_descriptor", "file_system", NULL};
 
+static int arg_strategy(const char *fname, PyObject *o) {
+    int strategy = ct_arg_choice(fname, "strategy", o, strategies);
+    if (strategy >= 0 && !strategies[strategy]) {
+        PyErr_Format(PyExc_ValueError, "%s(): unknown sharing strategy", fname);
+        return -1;
+    }
+    return strategy;
+}
+
+/* the 1-D uint8 tensor over all of s, which it takes over */
+static PyObject *wrap_bytes(ct_storage *s) {
+    int64_t nbytes = s->nbytes, one = 1;
+    ct_tensor *t = ct_tensor_new(s, CT_UINT8, 1, &nbytes, &one, 0);
+    ct_storage_decref(s);
+    return t ? ct_wrap(t) : ct_raise();
+}
+
 static PyObject *f_share_memory(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
     static const char *fname = "_share_memory";
     if (nargs != 2) return PyErr_Format(PyExc_TypeError, "%s() takes 2 arguments (%zd given)", fname, nargs);
     ct_tensor *t = ct_arg_tensor(fname, "tensor", args[0]);
-    int strategy = t ? ct_arg_choice(fname, "strategy", args[1], strategies) : -1;
+    int strategy = t ? arg_strategy(fname, args[1]) : -1;
     if (strategy < 0) return NULL;
-    if (!strategies[strategy]) return PyErr_Format(PyExc_ValueError, "%s(): unknown sharing strategy", fname);
     if (ct_storage_share(t->storage, strategy == 0 ? CT_SHM_FD : CT_SHM_NAME) < 0) return ct_raise();
     Py_RETURN_NONE;
 }
@@ -59,11 +76,17 @@ static PyObject *f_storage_from_shm(PyObject *m, PyObject *const *args, Py_ssize
         if (ct_arg_int(fname, "handle", args[0], &fd) < 0) return NULL;
         s = ct_storage_from_shm_fd((int)fd, nbytes);
     }
-    if (!s) return ct_raise();
-    int64_t one = 1;
-    ct_tensor *t = ct_tensor_new(s, CT_UINT8, 1, &nbytes, &one, 0);
-    ct_storage_decref(s);   /* the tensor holds it */
-    return t ? ct_wrap(t) : ct_raise();
+    return s ? wrap_bytes(s) : ct_raise();
+}
+
+static PyObject *f_new_shared(PyObject *m, PyObject *const *args, Py_ssize_t nargs) {
+    static const char *fname = "_new_shared";
+    if (nargs != 2) return PyErr_Format(PyExc_TypeError, "%s() takes 2 arguments (%zd given)", fname, nargs);
+    int64_t nbytes;
+    int strategy = ct_arg_int(fname, "nbytes", args[0], &nbytes) < 0 ? -1 : arg_strategy(fname, args[1]);
+    if (strategy < 0) return NULL;
+    ct_storage *s = ct_storage_new_shared(nbytes, strategy == 0 ? CT_SHM_FD : CT_SHM_NAME);
+    return s ? wrap_bytes(s) : ct_raise();
 }
 
 PyMethodDef ct_shm_functions[] = {
@@ -72,5 +95,6 @@ PyMethodDef ct_shm_functions[] = {
     {"_shm_handle", (PyCFunction)f_shm_handle, METH_O, NULL},
     {"_shm_count", (PyCFunction)(void (*)(void))f_shm_count, METH_FASTCALL, NULL},
     {"_storage_from_shm", (PyCFunction)(void (*)(void))f_storage_from_shm, METH_FASTCALL, NULL},
+    {"_new_shared", (PyCFunction)(void (*)(void))f_new_shared, METH_FASTCALL, NULL},
     {NULL},
 };

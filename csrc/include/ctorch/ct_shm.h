@@ -18,6 +18,8 @@
 
 typedef enum { CT_SHM_FD = 0, CT_SHM_NAME = 1 } ct_shm_strategy;
 
+/* a new CPU storage of nbytes (uninitialized) in a new shared file */
+ct_storage *ct_storage_new_shared(int64_t nbytes, ct_shm_strategy strategy);
 /* move a CPU storage's bytes into a new shared file, in place: every tensor
  * over s sees the same values afterwards. No-op when s is shared already. */
 int ct_storage_share(ct_storage *s, ct_shm_strategy strategy);
