@@ -1,4 +1,5 @@
 /* Shared-memory storages: /dev/shm files mapped MAP_SHARED (see ct_shm.h). */
+#define _GNU_SOURCE   /* posix_fallocate, MAP_POPULATE */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,12 +46,13 @@ static void shm_release(void *ctx, void *data) {
     free(m);
 }
 
-/* map fd's first maplen bytes (the file must hold them) into a new context */
-static ct_shm *shm_map(int fd, size_t maplen, const char *what) {
+/* map fd's first maplen bytes (the file must hold them) into a new context; flags: MAP_POPULATE
+ * for a new file about to be filled (one call instead of a page fault per page) */
+static ct_shm *shm_map(int fd, size_t maplen, const char *what, int flags) {
     struct stat st;
     if (fstat(fd, &st) < 0 || (size_t)st.st_size < maplen)
         return ct_error_null(CT_ERR_RUNTIME, "shared memory object <%s> is smaller than the storage it holds", what);
-    void *base = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *base = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_SHARED | flags, fd, 0);
     if (base == MAP_FAILED)
         return ct_error_null(CT_ERR_RUNTIME, "unable to mmap %zu bytes from shared memory object <%s>: %s (%d)",
                              maplen, what, strerror(errno), errno);
@@ -71,7 +73,7 @@ static int shm_create_file(char *name, size_t name_len, size_t maplen) {
     char path[96];
     for (int tries = 0; tries < 16; tries++) {
         unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-        unsigned salt = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&n ^ (n * 2654435761u);
+        unsigned salt = (unsigned)time(NULL) ^ (n * 2654435761u);   /* O_EXCL settles a clash */
         snprintf(name, name_len, "/ctorch_%d_%u_%u", (int)getpid(), salt, n);
         shm_path(path, sizeof path, name);
         int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -81,9 +83,11 @@ static int shm_create_file(char *name, size_t name_len, size_t maplen) {
                      strerror(errno), errno);
             return -1;
         }
-        if (ftruncate(fd, (off_t)maplen) == 0) return fd;
-        ct_error(CT_ERR_RUNTIME, "unable to resize shared memory file <%s> to %zu bytes: %s (%d)", name, maplen,
-                 strerror(errno), errno);
+        /* the pages are reserved now: a full /dev/shm is this error, not a SIGBUS on first write */
+        int err = posix_fallocate(fd, 0, (off_t)maplen);
+        if (err == 0) return fd;
+        ct_error(CT_ERR_RUNTIME, "unable to allocate %zu bytes for shared memory file <%s>: %s (%d)", maplen, name,
+                 strerror(err), err);
         close(fd);
         unlink(path);
         return -1;
@@ -100,7 +104,7 @@ static ct_shm *shm_create(int64_t nbytes, ct_shm_strategy strategy) {
     int fd = shm_create_file(name, sizeof name, maplen);
     if (fd < 0) return NULL;
     shm_path(path, sizeof path, name);
-    ct_shm *m = shm_map(fd, maplen, name);
+    ct_shm *m = shm_map(fd, maplen, name, MAP_POPULATE);
     if (!m) {
         close(fd);
         unlink(path);
@@ -173,7 +177,7 @@ ct_storage *ct_storage_from_shm_fd(int fd, int64_t nbytes) {
     if (own < 0)
         return ct_error_null(CT_ERR_RUNTIME, "unable to duplicate the fd of a shared memory object: %s (%d)",
                              strerror(errno), errno);
-    ct_shm *m = shm_map(own, shm_maplen(nbytes, false), "fd");
+    ct_shm *m = shm_map(own, shm_maplen(nbytes, false), "fd", 0);
     if (!m) {
         close(own);
         return NULL;
@@ -193,7 +197,7 @@ ct_storage *ct_storage_from_shm_name(const char *name, int64_t nbytes) {
         return ct_error_null(CT_ERR_RUNTIME, "unable to open shared memory object <%s> in read-write mode: %s (%d)",
                              name, strerror(errno), errno);
     size_t maplen = shm_maplen(nbytes, true);
-    ct_shm *m = shm_map(fd, maplen, name);
+    ct_shm *m = shm_map(fd, maplen, name, 0);
     close(fd);
     if (!m) return NULL;
     m->count = (int64_t *)((char *)m->base + maplen - sizeof(int64_t));
