@@ -173,10 +173,40 @@ def test_process_args_fork_after_share_memory():
     assert child.exitcode == 0 and t.tolist() == [[0.0] * 3, [1.0] * 3]
 
 
-def test_non_leaf_requiring_grad_refused():
-    t = torch.ones(2, requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match="Cowardly refusing to serialize non-leaf tensor which requires_grad"):
-        ForkingPickler.dumps(t)
+# (call, PyTorch's exception class, a distinctive part of its message)
+BAD_INPUTS = [
+    (lambda: ForkingPickler.dumps(torch.ones(2, requires_grad=True) * 2), RuntimeError,
+     "Cowardly refusing to serialize non-leaf tensor which requires_grad"),
+    (lambda: mp.set_sharing_strategy("shm"), AssertionError, "invalid sharing strategy 'shm'"),
+    (lambda: mp.get_context("threads"), ValueError, "cannot find context for 'threads'"),
+    (lambda: mp.start_processes(mp_workers.add_one, start_method="threads"), ValueError, "cannot find context"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(BAD_INPUTS)))
+def test_bad_inputs_raise_pytorchs_errors(k):
+    call, cls, message = BAD_INPUTS[k]
+    with pytest.raises(cls, match=message):
+        call()
+
+
+@pytest.mark.skipif(REFERENCE, reason="ctorch's own shared-memory handles")
+def test_bad_handles_raise_instead_of_crashing():
+    from ctorch import _C
+    t = torch.zeros(4)
+    _C._share_memory(t, "file_system")
+    name = _C._shm_handle(t)
+    with pytest.raises(RuntimeError, match="smaller than the storage"):
+        _C._storage_from_shm(name, 1 << 20)   # more bytes than the file holds: never mapped past its end
+    for bad in ("/no_such_ctorch_file", "../etc/passwd", "/a/b"):
+        with pytest.raises((RuntimeError, ValueError)):
+            _C._storage_from_shm(bad, 4)
+    with pytest.raises(RuntimeError, match="unable to duplicate"):
+        _C._storage_from_shm(1 << 20, 4)   # not an open fd
+    with pytest.raises(ValueError, match="unknown sharing strategy"):
+        _C._share_memory(torch.zeros(1), "shm")
+    with pytest.raises(RuntimeError, match="not in shared memory"):
+        _C._shm_handle(torch.zeros(1))
 
 
 def test_pickled_handle_round_trip_in_process(strategy):
