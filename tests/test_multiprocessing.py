@@ -250,7 +250,8 @@ def test_spawn_child_exit_code():
 
 
 # ---- Hogwild ----
-def test_hogwild_updates_reach_the_parent():
+@pytest.mark.parametrize("method", METHODS)
+def test_hogwild_updates_reach_the_parent(method):
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)
     x = torch.randn(32, 4)
@@ -258,7 +259,7 @@ def test_hogwild_updates_reach_the_parent():
     before = [p.detach().clone() for p in model.parameters()]
     loss_before = torch.nn.functional.mse_loss(model(x), y).item()
     model.share_memory()
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context(method)
     processes = [ctx.Process(target=mp_workers.hogwild_train, args=(rank, model, x, y, 30)) for rank in range(2)]
     for p in processes:
         p.start()
