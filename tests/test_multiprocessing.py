@@ -217,6 +217,14 @@ def test_pickled_handle_round_trip_in_process(strategy):
     assert t[0, 0].item() == 42.0
 
 
+def test_received_views_share_one_storage(strategy):
+    base = torch.arange(6.)
+    a, b = ForkingPickler.loads(ForkingPickler.dumps([base, base[2:]]))
+    again = ForkingPickler.loads(ForkingPickler.dumps(base))
+    assert a.data_ptr() + 8 == b.data_ptr() and b.storage_offset() == 2
+    assert again.data_ptr() == a.data_ptr() == base.data_ptr()
+
+
 def test_storage_through_pickle():
     s = torch.UntypedStorage(4)
     back = ForkingPickler.loads(ForkingPickler.dumps(s))

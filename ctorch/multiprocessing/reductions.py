@@ -5,8 +5,11 @@ A handle is (fd, nbytes) under 'file_descriptor', the fd sent with
 multiprocessing's DupFd (passed to a spawned child, or served by the sender's
 resource sharer), or (file name, nbytes) under 'file_system', where the handle
 in flight holds one count of the file until the receiver has opened it; an
-empty storage under 'file_descriptor' travels as (None, 0), a new empty one."""
+empty storage under 'file_descriptor' travels as (None, 0), a new empty one.
+A storage that this process already holds is not mapped again: the received
+tensor shares it, as in PyTorch."""
 import os
+import weakref
 from multiprocessing.reduction import DupFd, ForkingPickler
 
 from .. import _C
@@ -19,6 +22,16 @@ _NON_LEAF_MESSAGE = (
     "(e.g., putting it on the queue).")
 
 
+# a tensor over each shared storage this process holds, by file ((st_dev, st_ino) of an fd, or the
+# file name): tensors of one storage received here share one storage again, as in PyTorch
+_shared_cache = weakref.WeakValueDictionary()
+
+
+def _fd_key(fd):
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
+
+
 def _share_bytes(t):
     """The handle of t's whole storage, moved into shared memory first when it is not there."""
     from . import get_sharing_strategy
@@ -29,24 +42,32 @@ def _share_bytes(t):
     _C._share_memory(t, strategy)
     handle = _C._shm_handle(t)
     if isinstance(handle, str):
+        _shared_cache.setdefault(handle, t)
         _C._shm_count(t, 1)
         return handle, nbytes
+    _shared_cache.setdefault(_fd_key(handle), t)
     return DupFd(handle), nbytes
 
 
-def _open_bytes(handle, nbytes):
-    """The 1-D uint8 tensor over the whole shared storage a handle names."""
+def _receive(handle, nbytes):
+    """(the file's cache key or None, a 1-D uint8 tensor over the whole storage a handle names): the
+    storage this process already holds for that file, else a new mapping of it."""
     if handle is None:
-        return _C.empty(0, dtype=_C.uint8)
-    if isinstance(handle, str):
-        u8 = _C._storage_from_shm(handle, nbytes)
-        _C._shm_count(u8, -1)   # the count the handle held: the receiver holds its own now
-        return u8
-    fd = handle.detach()
+        return None, _C.empty(0, dtype=_C.uint8)
+    fd = None if isinstance(handle, str) else handle.detach()
     try:
-        return _C._storage_from_shm(fd, nbytes)
+        key = handle if fd is None else _fd_key(fd)
+        held = _shared_cache.get(key)
+        if held is not None:
+            u8 = _C._storage_bytes(held)[1]
+        else:
+            u8 = _C._storage_from_shm(handle if fd is None else fd, nbytes)
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
+    if fd is None:
+        _C._shm_count(u8, -1)   # the count the handle held: this process holds its own
+    return key, u8
 
 
 def _check_cpu(device):
@@ -65,10 +86,12 @@ def reduce_tensor(t):
 
 def rebuild_tensor(cls, handle, dtype, offset, size, stride, requires_grad):
     from ..nn.parameter import Parameter
-    t = _C._tensor_on_bytes(_open_bytes(*handle), getattr(_C, dtype), offset, size, stride)
-    if issubclass(cls, Parameter):
-        return cls(t, requires_grad)
-    return t.requires_grad_(requires_grad)
+    key, u8 = _receive(*handle)
+    t = _C._tensor_on_bytes(u8, getattr(_C, dtype), offset, size, stride)
+    t = cls(t, requires_grad) if issubclass(cls, Parameter) else t.requires_grad_(requires_grad)
+    if key is not None:
+        _shared_cache.setdefault(key, t)
+    return t
 
 
 def reduce_storage(storage):
@@ -78,7 +101,11 @@ def reduce_storage(storage):
 
 
 def rebuild_storage(cls, handle, offset, nbytes):
-    return cls._wrap(_open_bytes(*handle)[offset:offset + nbytes])
+    key, u8 = _receive(*handle)
+    u8 = u8[offset:offset + nbytes]
+    if key is not None:
+        _shared_cache.setdefault(key, u8)
+    return cls._wrap(u8)
 
 
 def init_reductions():
