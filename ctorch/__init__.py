@@ -75,3 +75,12 @@ def is_floating_point(input):
 
 
 del _name
+
+
+def __getattr__(name):
+    """ctorch.multiprocessing, imported on first use (importing it registers the shared-memory
+    pickling of tensors for multiprocessing's queues and process arguments)."""
+    if name == "multiprocessing":
+        import importlib
+        return importlib.import_module(f"{__name__}.multiprocessing")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -86,6 +86,16 @@ class Tensor(_C._TensorBase):
         values = (t.float() if t.dtype == _C.bfloat16 else t).numpy().copy()
         return _rebuild_tensor, (values, str(self.dtype), self.requires_grad, str(self.device))
 
+    def share_memory_(self):
+        """Move the storage into shared memory (in place: views keep seeing it); a no-op on CUDA."""
+        if not self.is_cuda:
+            from . import multiprocessing
+            _C._share_memory(self, multiprocessing.get_sharing_strategy())
+        return self
+
+    def is_shared(self):
+        return self.is_cuda or _C._is_shared(self)
+
     def __reversed__(self):
         if self.dim() == 0:
             return self

@@ -213,7 +213,7 @@ class _PurePickler(_Reductions, pickle._Pickler):
     dispatch[types.FunctionType] = lambda self, obj: self.save_global(obj)
 
     def save_global(self, obj, name=None):
-        torch_name = _table()[1].get(id(obj))
+        torch_name = _table()[1].get(id(obj)) or _compat_name(obj)
         if torch_name is None:
             return super().save_global(obj, name)
         module, qualname = torch_name
@@ -224,6 +224,24 @@ class _PurePickler(_Reductions, pickle._Pickler):
         else:
             self.write(pickle.GLOBAL + f"{module}\n{qualname}\n".encode())
         self.memoize(obj)
+
+
+def _compat_installed():
+    compat = sys.modules.get("ctorch.compat")
+    return compat is not None and compat.installed()
+
+
+def _compat_name(obj):
+    """Under ctorch.compat, PyTorch's (module, qualname) of a ctorch global the table lacks (a whole
+    model's classes: ctorch.nn.modules.linear -> torch.nn.modules.linear), so that PyTorch loads it."""
+    if not _compat_installed():
+        return None
+    from .compat import ALIASES
+    module = getattr(obj, "__module__", None) or ""
+    for theirs, ours in sorted(ALIASES.items(), key=lambda alias: -len(alias[1])):   # ctorch.vision first
+        if module == ours or module.startswith(ours + "."):
+            return theirs + module[len(ours):], obj.__qualname__
+    return None
 
 
 _RENAMES = None
@@ -243,11 +261,12 @@ def _renames():
 
 
 def _pickle(obj, protocol, persistent_id):
-    """obj's pickle, naming PyTorch's globals. Protocols up to 3 write each global once, as
+    """obj's pickle, naming PyTorch's globals (all of ctorch's under ctorch.compat, see _compat_name).
+    Protocols up to 3 write each global once, as
     GLOBAL 'module\\nname\\n', and memoize it: the C pickler's output is used with the ctorch names
     of the globals in its memo replaced, when each occurs once (else a string holds one by chance).
     Otherwise the pure-Python pickler writes the pickle."""
-    if protocol <= 3:
+    if protocol <= 3 and not _compat_installed():
         buf = io.BytesIO()
         pickler = _CPickler(buf, protocol, persistent_id)
         pickler.dump(obj)

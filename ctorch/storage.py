@@ -63,6 +63,16 @@ class UntypedStorage:
     def cuda(self, device=None, non_blocking=False):
         return self.to("cuda" if device is None else device)
 
+    def share_memory_(self):
+        """Move these bytes (their whole C storage) into shared memory, in place; a no-op on CUDA."""
+        if not self.is_cuda:
+            from . import multiprocessing
+            _C._share_memory(self._bytes, multiprocessing.get_sharing_strategy())
+        return self
+
+    def is_shared(self):
+        return self.is_cuda or _C._is_shared(self._bytes)
+
     def tolist(self):
         return self._bytes.tolist()
 

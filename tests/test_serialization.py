@@ -679,3 +679,125 @@ def test_corrupted_checkpoints_raise_only_clear_errors(name):
             assert str(e).startswith("Unknown endianness type"), repr(e)
             outcomes["ValueError"] += 1
     assert outcomes["loaded"] < 100
+
+
+# ---------------------------------------------------------------- whole-model pickles
+
+# (class under torch.nn / torch.optim, the module PyTorch keeps it in)
+MODULE_PATHS = [
+    ("nn.Module", "nn.modules.module"), ("nn.Linear", "nn.modules.linear"), ("nn.Identity", "nn.modules.linear"),
+    ("nn.Conv2d", "nn.modules.conv"), ("nn.ConvTranspose2d", "nn.modules.conv"),
+    ("nn.Sequential", "nn.modules.container"), ("nn.ModuleList", "nn.modules.container"),
+    ("nn.ReLU", "nn.modules.activation"), ("nn.GELU", "nn.modules.activation"),
+    ("nn.Softmax", "nn.modules.activation"), ("nn.PReLU", "nn.modules.activation"),
+    ("nn.BatchNorm2d", "nn.modules.batchnorm"), ("nn.InstanceNorm2d", "nn.modules.instancenorm"),
+    ("nn.LayerNorm", "nn.modules.normalization"), ("nn.GroupNorm", "nn.modules.normalization"),
+    ("nn.MaxPool2d", "nn.modules.pooling"), ("nn.AdaptiveAvgPool2d", "nn.modules.pooling"),
+    ("nn.Dropout", "nn.modules.dropout"), ("nn.Dropout2d", "nn.modules.dropout"),
+    ("nn.CrossEntropyLoss", "nn.modules.loss"), ("nn.MSELoss", "nn.modules.loss"),
+    ("nn.Embedding", "nn.modules.sparse"), ("nn.Flatten", "nn.modules.flatten"),
+    ("nn.ZeroPad2d", "nn.modules.padding"), ("nn.ReflectionPad1d", "nn.modules.padding"),
+    ("nn.Upsample", "nn.modules.upsampling"), ("nn.CosineSimilarity", "nn.modules.distance"),
+    ("nn.Parameter", "nn.parameter"), ("optim.SGD", "optim.sgd"), ("optim.Adam", "optim.adam"),
+    ("optim.AdamW", "optim.adamw"), ("optim.lr_scheduler.StepLR", "optim.lr_scheduler"),
+]
+
+
+@pytest.mark.parametrize("name,module", MODULE_PATHS)
+def test_classes_have_pytorchs_module_paths(name, module):
+    import importlib
+    cls = torch
+    for part in name.split("."):
+        cls = getattr(cls, part)
+    assert cls.__module__ == f"{torch.__name__}.{module}"
+    assert getattr(importlib.import_module(cls.__module__), cls.__name__) is cls
+
+
+def whole_model_output(obj):
+    with torch.no_grad():
+        return values_of(obj["model"](recipe.whole_model_input(torch)))
+
+
+def assert_same_whole_model(got, want):
+    assert [type(m).__name__ for m in got["model"]] == [type(m).__name__ for m in want["model"]]
+    np.testing.assert_allclose(whole_model_output(got), whole_model_output(want), rtol=1e-5, atol=1e-5)
+    assert type(got["optimizer"]).__name__ == "SGD"
+    got_state, want_state = got["optimizer"].state_dict(), want["optimizer"].state_dict()
+    assert got_state["param_groups"] == want_state["param_groups"]
+    for i in want_state["state"]:
+        np.testing.assert_allclose(values_of(got_state["state"][i]["momentum_buffer"]),
+                                   values_of(want_state["state"][i]["momentum_buffer"]), rtol=1e-5, atol=1e-6)
+    assert repr(got["embedding"]) == "Embedding(4, 2, padding_idx=0)"
+    assert got["loss"].label_smoothing == 0.1
+
+
+def test_whole_model_round_trip():
+    want = recipe.whole_model(torch)
+    got = round_trip(want, weights_only=False)
+    assert_same_whole_model(got, want)
+    got["model"](recipe.whole_model_input(torch)).sum().backward()
+    got["optimizer"].step()   # the loaded optimizer drives the loaded model's parameters
+    assert not torch.equal(got["model"][0].weight, want["model"][0].weight)
+
+
+def test_whole_model_needs_weights_only_false():
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        round_trip(recipe.whole_model(torch))
+
+
+def test_whole_model_fixture_written_by_pytorch_loads():
+    got = torch.load(fixture("checkpoint_whole_model.pt"), weights_only=False)
+    assert isinstance(got["model"], torch.nn.Sequential) and isinstance(got["optimizer"], torch.optim.SGD)
+    assert_same_whole_model(got, recipe.whole_model(torch))
+
+
+def pickle_globals(data):
+    """The 'module name' of every GLOBAL in a checkpoint's pickle (protocol 2 writes GLOBAL)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        pkl = z.read(next(n for n in z.namelist() if n.endswith("data.pkl")))
+    return {arg for op, arg, _ in pickletools.genops(pkl) if op.name == "GLOBAL"}
+
+
+@ctorch_only
+def test_whole_model_pickle_names_ctorch_classes_or_torch_under_compat():
+    import ctorch.compat
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    ours = pickle_globals(saved_bytes(torch, model))
+    assert {"ctorch.nn.modules.container Sequential", "ctorch.nn.modules.linear Linear"} <= ours
+    ctorch.compat.install()
+    try:
+        data = saved_bytes(torch, model)
+    finally:
+        ctorch.compat.uninstall()
+    theirs = pickle_globals(data)
+    assert not any(name.startswith("ctorch") for name in theirs)
+    assert {"torch.nn.modules.container Sequential", "torch.nn.modules.linear Linear"} <= theirs
+    assert isinstance(torch.load(io.BytesIO(data), weights_only=False)[0], torch.nn.Linear)
+
+
+@pytest.mark.parity
+@needs_real_torch
+def test_whole_model_by_ctorch_under_compat_loads_in_pytorch():
+    import ctorch.compat
+    obj = recipe.whole_model(torch)
+    ctorch.compat.install()
+    try:
+        data = saved_bytes(torch, obj)
+    finally:
+        ctorch.compat.uninstall()
+    got = real_torch.load(io.BytesIO(data), weights_only=False)
+    assert type(got["model"][0]) is real_torch.nn.Conv2d and type(got["optimizer"]) is real_torch.optim.SGD
+    with real_torch.no_grad():
+        out = got["model"](real_torch.tensor(values_of(recipe.whole_model_input(torch)))).numpy()
+    np.testing.assert_allclose(out, whole_model_output(obj), rtol=1e-5, atol=1e-5)
+    got["optimizer"].zero_grad()
+    got["model"](recipe.whole_model_input(real_torch)).sum().backward()
+    got["optimizer"].step()   # PyTorch trains the model ctorch pickled
+
+
+@pytest.mark.parity
+@needs_real_torch
+def test_whole_model_by_pytorch_loads_in_ctorch():
+    got = torch.load(io.BytesIO(saved_bytes(real_torch, recipe.whole_model(real_torch))), weights_only=False)
+    assert type(got["model"][1]) is torch.nn.BatchNorm2d and type(got["optimizer"]) is torch.optim.SGD
+    assert_same_whole_model(got, recipe.whole_model(torch))

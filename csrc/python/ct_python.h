@@ -121,6 +121,7 @@ extern PyMethodDef ct_serialization_functions[];
 extern PyMethodDef ct_optim_functions[];   /* optim.c */
 extern PyMethodDef ct_nn_conv_functions[];   /* nn_conv.c */
 extern PyMethodDef ct_crc32c_functions[];   /* crc32c.c */
+extern PyMethodDef ct_shm_functions[];   /* shm.c */
 extern PyNumberMethods ct_tensor_as_number;
 extern PyMappingMethods ct_tensor_as_mapping;
 extern PySequenceMethods ct_tensor_as_sequence;

@@ -150,7 +150,8 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_optim_functions,
                              ct_nn_conv_functions,
                              ct_crc32c_functions,
-                             ct_nn_rnn_functions};
+                             ct_nn_rnn_functions,
+                             ct_shm_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
         for (PyMethodDef *d = tables[i]; d->ml_name; d++) {

@@ -9,7 +9,7 @@ import importlib.abc
 import importlib.util
 import sys
 
-__all__ = ["install", "uninstall", "ALIASES"]
+__all__ = ["install", "uninstall", "installed", "ALIASES"]
 
 # top-level names and what they resolve to
 ALIASES = {"torch": "ctorch", "torchvision": "ctorch.vision"}
@@ -46,6 +46,11 @@ def install():
     """Make `import torch` / `import torchvision` give ctorch from now on in this process."""
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
+
+
+def installed():
+    """Whether `import torch` gives ctorch in this process now."""
+    return _finder in sys.meta_path
 
 
 def uninstall():

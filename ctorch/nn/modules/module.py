@@ -80,7 +80,6 @@ def _forward_unimplemented(self, *input):
 class Module:
     """Base class of every layer and model."""
 
-    __module__ = "ctorch.nn"
     dump_patches = False
     _version = 1
     call_super_init = False
@@ -267,10 +266,16 @@ class Module:
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
     def __getstate__(self):
-        return self.__dict__.copy()
+        """The attributes, with PyTorch's backward-hook slots (which ctorch's modules lack) empty,
+        so that PyTorch can run a whole model ctorch pickled."""
+        state = self.__dict__.copy()
+        state.update(_backward_pre_hooks=OrderedDict(), _backward_hooks=OrderedDict(), _is_full_backward_hook=None)
+        return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for name in ("_backward_pre_hooks", "_backward_hooks", "_is_full_backward_hook"):
+            self.__dict__.pop(name, None)
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
                      "_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())

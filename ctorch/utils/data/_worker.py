@@ -2,13 +2,11 @@
 tensors travel back (large ones through shared memory: the worker writes them
 into a /dev/shm file once, the main process maps it and wraps the mapping as
 a tensor, no copy), exceptions carried with their traceback, get_worker_info."""
-import mmap
 import os
 import queue
 import random
 import sys
 import traceback
-import uuid
 
 
 from ... import _C
@@ -17,7 +15,7 @@ __all__ = ["get_worker_info", "WorkerInfo"]
 
 # tensors at least this big travel through shared memory; smaller ones are pickled
 SHM_MIN_BYTES = 1 << 16
-_SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else None
+_HAS_SHM = os.path.isdir("/dev/shm")
 
 _worker_info = None
 
@@ -74,53 +72,52 @@ class _IterableDatasetStopIteration:
 
 
 class _SharedTensor:
-    """A tensor written into a shared-memory file: its name, dtype, shape, requires_grad."""
+    """A tensor copied into a new named shared-memory file (a 'file_system' storage of the C core,
+    as ctorch.multiprocessing shares tensors): the file's name, nbytes, dtype and shape. The handle
+    holds one count of the file while in flight, so the file lives until the main process opens it
+    (or discards it); the last storage over it unlinks it."""
 
-    def __init__(self, t, prefix):
-        import numpy as np
-        t = t.detach().contiguous()
+    def __init__(self, t):
+        t = t.detach()
         self.dtype = str(t.dtype).split(".")[-1]
         self.shape = tuple(t.shape)
-        self.name = f"{prefix}_{uuid.uuid4().hex}"
-        values = t.numpy()
-        path = os.path.join(_SHM_DIR, self.name)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        try:
-            os.ftruncate(fd, max(values.nbytes, 1))
-            with mmap.mmap(fd, max(values.nbytes, 1)) as mm:
-                np.frombuffer(mm, dtype=values.dtype, count=values.size).reshape(values.shape)[...] = values
-        finally:
-            os.close(fd)
+        self.nbytes = t.numel() * t.element_size()
+        u8 = _C._new_shared(self.nbytes, "file_system")
+        self._typed(u8).copy_(t)
+        self.name = _C._shm_handle(u8)
+        _C._shm_count(u8, 1)
+
+    def _typed(self, u8):
+        dtype = getattr(_C, self.dtype)
+        return _C._tensor_on_bytes(u8, dtype, 0, (self.nbytes // dtype.itemsize,), (1,)).view(self.shape)
+
+    def _take(self):
+        """The bytes, mapped here; the count the handle held passes to them."""
+        u8 = _C._storage_from_shm(self.name, self.nbytes)
+        _C._shm_count(u8, -1)
+        return u8
 
     def open(self):
-        """The tensor over the mapped file (the file is unlinked: the mapping lives as long as the tensor)."""
-        import numpy as np
-        path = os.path.join(_SHM_DIR, self.name)
-        fd = os.open(path, os.O_RDWR)
-        try:
-            size = os.fstat(fd).st_size
-            mm = mmap.mmap(fd, size)
-        finally:
-            os.close(fd)
-            os.unlink(path)
-        np_dtype = _C.empty(0, dtype=getattr(_C, self.dtype)).numpy().dtype
-        count = int(np.prod(self.shape)) if self.shape else 1
-        return _C._from_buffer(np.frombuffer(mm, dtype=np_dtype, count=count).reshape(self.shape))
+        """The tensor over the mapped file (no copy)."""
+        return self._typed(self._take())
+
+    def discard(self):
+        """Drop a handle that will never be opened: the file goes with its last count."""
+        self._take()
 
 
-def _to_shared(obj, prefix):
+def _to_shared(obj):
     """The batch with its large tensors replaced by _SharedTensor handles."""
-    if isinstance(obj, _C._TensorBase):   # bfloat16 has no NumPy twin: it is pickled
-        if (_SHM_DIR and obj.device.type == "cpu" and obj.dtype != _C.bfloat16
-                and obj.numel() * obj.element_size() >= SHM_MIN_BYTES):
-            return _SharedTensor(obj, prefix)
+    if isinstance(obj, _C._TensorBase):
+        if _HAS_SHM and obj.device.type == "cpu" and obj.numel() * obj.element_size() >= SHM_MIN_BYTES:
+            return _SharedTensor(obj)
         return obj
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(_to_shared(o, prefix) for o in obj))
+        return type(obj)(*(_to_shared(o) for o in obj))
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_shared(o, prefix) for o in obj)
+        return type(obj)(_to_shared(o) for o in obj)
     if isinstance(obj, dict):
-        return type(obj)((k, _to_shared(v, prefix)) for k, v in obj.items())
+        return type(obj)((k, _to_shared(v)) for k, v in obj.items())
     return obj
 
 
@@ -141,8 +138,8 @@ def discard_shared(obj):
     """Unlink the files of a batch that will never be read (shutdown with results in flight)."""
     if isinstance(obj, _SharedTensor):
         try:
-            os.unlink(os.path.join(_SHM_DIR, obj.name))
-        except OSError:
+            obj.discard()
+        except RuntimeError:   # already gone
             pass
     elif isinstance(obj, (list, tuple)):
         for o in obj:
@@ -167,7 +164,7 @@ def _numpy_seed(base_seed, worker_id):
 
 
 def worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn, drop_last,
-                base_seed, init_fn, worker_id, num_workers, shm_prefix):
+                base_seed, init_fn, worker_id, num_workers):
     """Fetch the index lists of index_queue, put (task id, batch or ExceptionWrapper) on data_queue, until a
     None task or done_event."""
     global _worker_info
@@ -198,7 +195,7 @@ def worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto
                 data, init_exception = init_exception, None
             else:
                 try:
-                    data = _to_shared(fetcher.fetch(index), shm_prefix)
+                    data = _to_shared(fetcher.fetch(index))
                 except StopIteration:
                     iteration_end = True
                     data = _IterableDatasetStopIteration(worker_id)

@@ -2,7 +2,6 @@
 processes, with PyTorch's arguments, checks, seeds and ordering."""
 import itertools
 import multiprocessing
-import os
 import queue
 import threading
 import warnings
@@ -189,7 +188,6 @@ class _MultiProcessIter(_BaseIter):
             ctx = multiprocessing
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
-        self._shm_prefix = f"ctorch_{os.getpid()}_{id(self):x}"
         super().__init__(loader)
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         self._data_queue = ctx.Queue()
@@ -200,8 +198,7 @@ class _MultiProcessIter(_BaseIter):
             iq.cancel_join_thread()
             w = ctx.Process(target=_worker.worker_loop, daemon=True, args=(
                 self._dataset_kind, self._dataset, iq, self._data_queue, self._done_event, self._auto_collation,
-                self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, i, self._num_workers,
-                self._shm_prefix))
+                self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, i, self._num_workers))
             w.start()
             self._index_queues.append(iq)
             self._workers.append(w)
