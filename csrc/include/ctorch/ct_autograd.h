@@ -66,6 +66,8 @@ enum {
                                           saved: input, weight (ops/nn_conv.c) */
     CT_NODE_MAX_POOL,                  /* max_pool2d, adaptive_max_pool2d: saved: the indices (ops/nn_pool.c) */
     CT_NODE_AVG_POOL,                  /* avg_pool2d, adaptive_avg_pool2d: ints as CT_POOL_* */
+    CT_NODE_SDPA,                      /* scaled_dot_product_attention: ints {dropout}; scalars {scale}; saved: q, k, v
+                                          (kernel operands), probabilities and dropout factors (ops/attention.c) */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -368,4 +368,10 @@ ct_tensor *ct_adaptive_avg_pool1d(ct_tensor *input, const ct_int_list *output_si
 ct_tensor *ct_adaptive_max_pool2d(ct_tensor *input, const ct_int_list *output_size, ct_tensor **indices);
 ct_tensor *ct_adaptive_max_pool1d(ct_tensor *input, const ct_int_list *output_size, ct_tensor **indices);
 
+/* ---- attention (ops/attention.c) ---- */
+/* scaled_dot_product_attention: mask bool (True takes part) or additive float, or NULL; scale used when has_scale */
+ct_tensor *ct_scaled_dot_product_attention(ct_tensor *q, ct_tensor *k, ct_tensor *v, ct_tensor *mask, double dropout_p,
+                                           bool is_causal, bool has_scale, double scale, bool enable_gqa);
+int ct_attention_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+
 #endif
