@@ -231,8 +231,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if is_causal and attn_mask is None:
             raise AssertionError("FIXME: is_causal not implemented for need_weights")
         q_scaled = q * math.sqrt(1.0 / float(head_dim))
-        kt = k.transpose(-2, -1)
-        weights = torch.bmm(q_scaled, kt) if attn_mask is None else torch.baddbmm(attn_mask, q_scaled, kt)
+        weights = torch.bmm(q_scaled, k.transpose(-2, -1))
+        if attn_mask is not None:   # PyTorch's baddbmm(attn_mask, q_scaled, k^T)
+            weights = weights + attn_mask
         weights = softmax(weights, dim=-1)
         if dropout_p > 0.0:
             weights = dropout(weights, p=dropout_p)
