@@ -2,7 +2,8 @@
  * and dtypes): per batch item, the scores Q K^T (BLAS), the masked softmax,
  * dropout and the product with V; the backward gives dQ, dK and dV from the
  * saved probabilities. Batch items are split over OpenMP threads, BLAS runs
- * single-threaded inside them. */
+ * single-threaded inside them. Compiled twice, like nn_norm.c: as is, and
+ * under AVX2 + FMA from attention_avx2.c (CT_ISA names the entry point). */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -14,6 +15,7 @@ static inline int omp_get_thread_num(void) { return 0; }
 #include "ct_blas.h"
 #include "ct_kernels.h"
 #include "fast_exp.h"
+#include "loops.h"
 
 enum { MASK_NONE, MASK_BOOL, MASK_FLOAT };
 
@@ -89,7 +91,7 @@ static attn_dims dims_of(ct_tensor *const *qkv, int64_t nbatch) {
 
 /* forward: tensors {out, P or NULL, q, k, v, mask or NULL, drop or NULL}; ints {causal}; scalars {scale};
  * backward: tensors {gq, gk, gv, g, q, k, v, P, drop or NULL}; scalars {scale} */
-int ct_cpu_attention(const ct_kernel_args *args) {
+int CT_ISA(ct_cpu_attention)(const ct_kernel_args *args) {
     bool fwd = args->op == CT_OP_attention;
     ct_tensor *const *t = args->tensors;
     const ct_tensor *out = t[fwd ? 0 : 3];

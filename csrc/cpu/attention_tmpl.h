@@ -33,6 +33,7 @@ static void FN(softmax_row)(T *x, int64_t S, int64_t valid, const attn_mask *m, 
         for (int64_t j = 0; j < valid; j++) x[j] += mr[j * m->s1];
     }
     T mx = -INFINITY, sum = 0;
+#pragma omp simd reduction(max : mx)
     for (int64_t j = 0; j < valid; j++) mx = x[j] > mx ? x[j] : mx;
     if (mx == -INFINITY) valid = 0;
 #pragma omp simd reduction(+ : sum)

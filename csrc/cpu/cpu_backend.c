@@ -123,7 +123,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_max_pool2d_backward] = ct_cpu_max_pool2d_backward;
     k[CT_OP_avg_pool2d] = ct_cpu_avg_pool2d;
     k[CT_OP_avg_pool2d_backward] = ct_cpu_avg_pool2d_backward;
-    k[CT_OP_attention] = k[CT_OP_attention_backward] = ct_cpu_attention;
+    k[CT_OP_attention] = k[CT_OP_attention_backward] = avx2 ? ct_cpu_attention_avx2 : ct_cpu_attention;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

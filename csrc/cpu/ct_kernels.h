@@ -75,6 +75,6 @@ int ct_cpu_max_pool2d(const ct_kernel_args *args);    /* nn_pool.c */
 int ct_cpu_max_pool2d_backward(const ct_kernel_args *args);
 int ct_cpu_avg_pool2d(const ct_kernel_args *args);
 int ct_cpu_avg_pool2d_backward(const ct_kernel_args *args);
-int ct_cpu_attention(const ct_kernel_args *args);   /* attention.c: forward and backward */
+CT_DECLARE_ISA(ct_cpu_attention)                      /* attention.c: forward and backward */
 
 #endif
