@@ -405,6 +405,13 @@ case("diag", lambda x: x.diag(1), In((3, 4), layout="t"))
 case("diag_embed", lambda x: torch.diag_embed(x, 1, 0, 2), In((2, 3), layout="t"))
 case("trace", lambda x: x.trace(), In((3, 4), layout="s"))
 
+# attention: the fused scaled_dot_product_attention (a bool mask, causal, broadcast batch dims)
+_MASK = np.array([[True, False, True, True, False], [False, False, True, True, True], [True] * 5])
+case("scaled_dot_product_attention", lambda q, k, v: _nnf("scaled_dot_product_attention")(
+    q, k, v, attn_mask=torch.tensor(_MASK)), In((2, 3, 4), layout="t"), In((2, 5, 4)), In((1, 5, 2), layout="s"))
+case("scaled_dot_product_attention", lambda q, k, v: _nnf("scaled_dot_product_attention")(q, k, v, is_causal=True),
+     In((2, 2, 3, 4)), In((2, 1, 3, 4), layout="t"), In((3, 2)))
+
 CASE_IDS = [c.id for c in CASES]
 
 

@@ -18,6 +18,8 @@ scaled_dot_product_attention = _C._nn_scaled_dot_product_attention
 # ---- pixel shuffle: views and one permute ----
 
 def _check_shuffle_input(input, factor, name, fname):
+    if not isinstance(factor, int) or isinstance(factor, bool):
+        raise TypeError(f"{fname}(): argument '{name}' (position 2) must be int, not {type(factor).__name__}")
     if input.dim() < 3:
         raise RuntimeError(f"{fname} expects input to have at least 3 dimensions, but got input with "
                            f"{input.dim()} dimension(s)")
@@ -50,6 +52,8 @@ def pixel_unshuffle(input, downscale_factor):
     if w % r:
         raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)={w}"
                            f" is not divisible by {r}")
+    if input.numel() == 0:   # PyTorch returns an empty input's copy unchanged
+        return input.clone()
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
