@@ -693,3 +693,21 @@ def test_parity_pixel_shuffle():
                    lambda lib, x: lib.nn.PixelUnshuffle(2)(x[:, :, 1:, :])):
         ours, theirs = (lib_fn(lib, lib.tensor(a)) for lib in (torch, real_torch))
         _same(ours, theirs, 0)
+
+
+@pytest.mark.parity
+@needs_torch
+@pytest.mark.parametrize("grad", [False, True])
+def test_parity_encoder_inference_zeros_padding(grad):
+    """PyTorch's inference fast path (nested tensors) gives zeros at padded positions; with grad it does not."""
+    x = rand((2, 5, 8), "fp").astype(np.float32)
+    kpm = np.array([[False] * 5, [False] * 3 + [True] * 2])
+    outs = []
+    for lib in (torch, real_torch):
+        lib.manual_seed(15)
+        enc = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
+                                        norm=lib.nn.LayerNorm(8)).eval()
+        with lib.set_grad_enabled(grad):
+            outs.append(enc(lib.tensor(x), src_key_padding_mask=lib.tensor(kpm)))
+    _same(outs[0], outs[1], 1e-5)
+    assert np.all(_np(outs[0])[1, 3:] == 0) != grad

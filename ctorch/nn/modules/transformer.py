@@ -195,7 +195,22 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._pads_with_zeros(src, mask, src_key_padding_mask):
+            output = output.masked_fill((src_key_padding_mask != 0).unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _pads_with_zeros(self, src, mask, padding):
+        """Where PyTorch's inference fast path runs on nested tensors, the padded positions come out as zeros
+        (the other positions are the same): in eval mode, batch_first, with a left-aligned padding mask only and
+        no gradient to record."""
+        layer = self.layers[0]
+        if not self.use_nested_tensor or layer.training or src.dim() != 3 or padding is None or mask is not None:
+            return False
+        valid = padding == 0
+        if self.mask_check and not bool((valid[:, :-1] >= valid[:, 1:]).all()):
+            return False   # the valid positions of a row are not one run from its start
+        params = (src, *layer.parameters())
+        return not (torch.is_grad_enabled() and any(p.requires_grad for p in params))
 
 
 class TransformerDecoder(Module):
