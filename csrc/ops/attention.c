@@ -125,25 +125,25 @@ static int draw_dropout(ct_tensor *drop, double p) {
     return r ? 0 : -1;
 }
 
-/* the fused forward: t = {out, P, q, k, v, mask, drop}; saved = P and, with dropout, the factors, stacked
- * as [2, batch, L, S]. The operands keep their history (views of the inputs): the backward records its
- * results against them, so that differentiating those again raises. */
+/* the fused forward: t = {out, P, q, k, v, mask, drop}; saved = P (when recorded) and the dropout
+ * factors (with dropout), stacked as [1 or 2, batch, L, S]. The operands keep their history (views of
+ * the inputs): the backward records its results against them, so that differentiating those raises. */
 static int fused_forward(ct_tensor **t, ct_tensor **saved, const sdpa_shape *s, ct_tensor *q, ct_tensor *k,
                          ct_tensor *v, ct_tensor *mask, double p, bool causal, double scale, bool need_grad) {
     ct_dtype cd = q->dtype == CT_FLOAT64 ? CT_FLOAT64 : CT_FLOAT32;
     ct_device dev = ct_device_of(q);
     int64_t shape[CT_MAX_DIMS + 1];
-    shape[0] = 2;
+    shape[0] = need_grad + (p > 0);   /* P (for the backward), then the dropout factors */
     memcpy(shape + 1, s->batch, sizeof(int64_t) * (size_t)s->nb);
     shape[s->nb + 1] = s->L, shape[s->nb + 2] = s->S;
     if (!(t[2] = kernel_operand(q, cd, s, s->L, s->E)) || !(t[3] = kernel_operand(k, cd, s, s->S, s->E)) ||
         !(t[4] = kernel_operand(v, cd, s, s->S, s->Ev)))
         return -1;
     if (mask && !(t[5] = kernel_operand(mask, mask->dtype == CT_BOOL ? CT_BOOL : cd, s, s->L, s->S))) return -1;
-    if (need_grad || p > 0) {
+    if (shape[0]) {
         if (!(*saved = ct_empty(s->nb + 3, shape, cd, dev))) return -1;
         if (need_grad && !(t[1] = ct_select(*saved, 0, 0))) return -1;
-        if (p > 0 && (!(t[6] = ct_select(*saved, 0, 1)) || draw_dropout(t[6], p) < 0)) return -1;
+        if (p > 0 && (!(t[6] = ct_select(*saved, 0, need_grad)) || draw_dropout(t[6], p) < 0)) return -1;
     }
     shape[s->nb + 2] = s->Ev;
     if (!(t[0] = ct_empty(s->nb + 2, shape + 1, cd, dev))) return -1;

@@ -27,7 +27,7 @@ static PyObject *f_sdpa(PyObject *m, PyObject *const *args, Py_ssize_t nargs, Py
         ct_arg_bool(fname, "enable_gqa", a[7], false, &gqa) < 0)
         return NULL;
     ct_tensor *r;
-    CT_NOGIL(ct_numel(qkv[0]) * qkv[1]->sizes[qkv[1]->ndim ? qkv[1]->ndim - 1 : 0],
+    CT_NOGIL(ct_numel(qkv[0]) + ct_numel(qkv[1]) + ct_numel(qkv[2]),
              r = ct_scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask, p, causal, a[6] && a[6] != Py_None,
                                                  scale, gqa));
     return ct_wrap(r);
