@@ -100,9 +100,9 @@ static ct_tensor *repeat_heads(ct_tensor *q, ct_tensor *t) {
 static ct_tensor *kernel_operand(ct_tensor *t, ct_dtype cd, const sdpa_shape *s, int64_t r, int64_t c) {
     ct_tensor *x = ct_to_dtype(t, cd, false);
     if (!x) return NULL;
-    int64_t rows = t->sizes[t->ndim - 2], cols = t->sizes[t->ndim - 1];
-    int64_t rs = t->strides[t->ndim - 2], cs = t->strides[t->ndim - 1];
-    if (((cs != 1 && cols > 1) || (rows > 1 && rs < (cols > 1 ? cols : 1)))) {
+    int64_t rows = x->sizes[x->ndim - 2], cols = x->sizes[x->ndim - 1];
+    int64_t rs = x->strides[x->ndim - 2], cs = x->strides[x->ndim - 1];
+    if ((cs != 1 && cols > 1) || (rows > 1 && rs < (cols > 1 ? cols : 1))) {
         ct_tensor *y = ct_contiguous(x);
         ct_decref(x);
         if (!(x = y)) return NULL;
