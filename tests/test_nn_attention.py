@@ -200,6 +200,24 @@ def test_sdpa_double_backward_raises():
         torch.autograd.grad(g.sum(), q)
 
 
+def test_sdpa_threads_agree():
+    """Batch items split over threads give the same numbers as one thread (a case above the threading threshold)."""
+    q, k, v = (torch.tensor(rand((4, 8, 64, 32), ("th", i), np.float32)).requires_grad_() for i in range(3))
+    mask = torch.tensor(np.random.default_rng(4).random((64, 64)) > 0.3)
+    before, results = torch.get_num_threads(), []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            out.sum().backward()
+            results.append([to_numpy(out.detach())] + [to_numpy(t.grad) for t in (q, k, v)])
+            q.grad = k.grad = v.grad = None
+    finally:
+        torch.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
 # ---- dropout: the pattern is ctorch's own, the scaling PyTorch's
 
 def test_sdpa_dropout_scales_kept_weights():
