@@ -424,6 +424,12 @@ case("lstm_cell", lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w), _RW(2, 2),
      _RW(12, 3), _RW(12), _RW(12))
 case("gru_cell", lambda x, h, *w: torch.gru_cell(x, h, *w), In((2, 2), -0.8, 0.8, "t"), _RW(2, 3), _RW(9, 2),
      _RW(9, 3), _RW(9), _RW(9))
+# attention: the fused scaled_dot_product_attention (a bool mask, causal, broadcast batch dims)
+_MASK = np.array([[True, False, True, True, False], [False, False, True, True, True], [True] * 5])
+case("scaled_dot_product_attention", lambda q, k, v: _nnf("scaled_dot_product_attention")(
+    q, k, v, attn_mask=torch.tensor(_MASK)), In((2, 3, 4), layout="t"), In((2, 5, 4)), In((1, 5, 2), layout="s"))
+case("scaled_dot_product_attention", lambda q, k, v: _nnf("scaled_dot_product_attention")(q, k, v, is_causal=True),
+     In((2, 2, 3, 4)), In((2, 1, 3, 4), layout="t"), In((3, 2)))
 
 CASE_IDS = [c.id for c in CASES]
 

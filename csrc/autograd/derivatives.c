@@ -607,6 +607,7 @@ static int node_grad(arena *ar, const ct_node *n, ct_tensor *g, ct_tensor **gi) 
     case CT_NODE_CONV: case CT_NODE_MAX_POOL: case CT_NODE_AVG_POOL:
         return kept(ar, n, gi, ct_nn_conv_backward(n, g, gi));
     case CT_NODE_RNN: return kept(ar, n, gi, ct_rnn_backward(n, g, gi));
+    case CT_NODE_SDPA: return kept(ar, n, gi, ct_attention_backward(n, g, gi));
     default:
         return ct_error(CT_ERR_NOTIMPL, "the derivative of %s is not implemented", n->name);
     }
@@ -730,7 +731,8 @@ int ct_differentiable_ops(const char **names, int max) {
         "diagonal", "diag", "diag_embed", "trace",
         "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
         "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-        "rnn_tanh", "rnn_relu", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", NULL};
+        "rnn_tanh", "rnn_relu", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
+        "scaled_dot_product_attention", NULL};
     int n = 0;
     for (int op = 0; op < CT_NUM_OPS && n < max; op++) {
         int m = save_mask(op);

@@ -125,6 +125,7 @@ int ct_cpu_backend_register(void) {
     k[CT_OP_avg_pool2d_backward] = ct_cpu_avg_pool2d_backward;
     k[CT_OP_rnn_layer] = avx2 ? ct_cpu_rnn_layer_avx2 : ct_cpu_rnn_layer;
     k[CT_OP_rnn_layer_backward] = avx2 ? ct_cpu_rnn_layer_backward_avx2 : ct_cpu_rnn_layer_backward;
+    k[CT_OP_attention] = k[CT_OP_attention_backward] = avx2 ? ct_cpu_attention_avx2 : ct_cpu_attention;
     ct_blas_single_threaded();
     return ct_register_backend(CT_DEV_CPU, &cpu_backend);
 }

@@ -77,5 +77,6 @@ int ct_cpu_avg_pool2d(const ct_kernel_args *args);
 int ct_cpu_avg_pool2d_backward(const ct_kernel_args *args);
 CT_DECLARE_ISA(ct_cpu_rnn_layer)                      /* nn_rnn.c */
 CT_DECLARE_ISA(ct_cpu_rnn_layer_backward)
+CT_DECLARE_ISA(ct_cpu_attention)                      /* attention.c: forward and backward */
 
 #endif

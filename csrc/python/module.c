@@ -130,6 +130,7 @@ PyMODINIT_FUNC PyInit__C(void) {
     extern PyMethodDef ct_nn_loss_functions[];
     extern PyMethodDef ct_nn_norm_functions[];
     extern PyMethodDef ct_nn_rnn_functions[];
+    extern PyMethodDef ct_attention_functions[];
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     /* module functions: later tables do not override earlier names */
@@ -151,7 +152,8 @@ PyMODINIT_FUNC PyInit__C(void) {
                              ct_nn_conv_functions,
                              ct_crc32c_functions,
                              ct_nn_rnn_functions,
-                             ct_shm_functions};
+                             ct_shm_functions,
+                             ct_attention_functions};
     PyObject *modname = PyModule_GetNameObject(m);
     for (size_t i = 0; modname && i < sizeof tables / sizeof *tables; i++) {
         for (PyMethodDef *d = tables[i]; d->ml_name; d++) {

@@ -4,3 +4,4 @@ from ._functional.linear import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.norm import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
+from ._functional.attention import *  # noqa: F401,F403

@@ -68,6 +68,8 @@ enum {
     CT_NODE_AVG_POOL,                  /* avg_pool2d, adaptive_avg_pool2d: ints as CT_POOL_* */
     CT_NODE_RNN,                       /* one recurrent layer (ops/nn_rnn.c): ints as the rnn_layer kernel's;
                                           saved: params, work, batch_sizes */
+    CT_NODE_SDPA,                      /* scaled_dot_product_attention: ints {dropout}; scalars {scale}; saved: q, k, v
+                                          (kernel operands), probabilities and dropout factors (ops/attention.c) */
 };
 
 /* where a view lies in its base (CT_NODE_COPYSLICES, CT_NODE_VIEW_OF) */

@@ -383,5 +383,10 @@ int ct_rnn_layer(ct_rnn_mode mode, ct_tensor *xw, ct_tensor *batch_sizes, ct_ten
                  ct_tensor *w_hr, ct_tensor *h0, ct_tensor *c0, bool reverse, ct_tensor **outs);
 /* the gradients of a layer's node (autograd/derivatives.c): new references in gi */
 int ct_rnn_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
+/* ---- attention (ops/attention.c) ---- */
+/* scaled_dot_product_attention: mask bool (True takes part) or additive float, or NULL; scale used when has_scale */
+ct_tensor *ct_scaled_dot_product_attention(ct_tensor *q, ct_tensor *k, ct_tensor *v, ct_tensor *mask, double dropout_p,
+                                           bool is_causal, bool has_scale, double scale, bool enable_gqa);
+int ct_attention_backward(const struct ct_node *n, ct_tensor *g, ct_tensor **gi);
 
 #endif

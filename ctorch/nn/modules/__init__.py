@@ -18,6 +18,8 @@ from .dropout import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
 
 # the classes only: `from .modules import *` in ctorch.nn must not bind the submodules (.utils would
 # shadow ctorch.nn.utils)
