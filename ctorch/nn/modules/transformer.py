@@ -8,11 +8,12 @@ import ctorch as torch
 from .. import functional as F
 from .._functional.attention import _canonical_mask
 from ..init import xavier_uniform_
-from .activation import MultiheadAttention
+from .activation import GELU, MultiheadAttention, ReLU
 from .container import ModuleList
+from .dropout import Dropout
 from .linear import Linear
 from .module import Module
-from .norm import GELU, Dropout, LayerNorm, ReLU
+from .normalization import LayerNorm
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
            "TransformerDecoderLayer"]
