@@ -1285,6 +1285,21 @@ def test_training_snippets_as_one_pytorch_script(tmp_path):
     assert lines["resumed"] == "Load checkpoint at epoch 6. equal"
 
 
+@pytest.mark.parity
+@pytest.mark.skipif(not all(importlib.util.find_spec(m) for m in ("ctorch", "torch", "torchvision")),
+                    reason="needs ctorch, real PyTorch and torchvision side by side")
+def test_training_script_gives_pytorchs_numbers(tmp_path):
+    script = os.path.join(SCRIPTS, "seed_training.py")
+    runs = []
+    for name, cmd in [("ours", [sys.executable, "-m", "ctorch.compat", script]), ("theirs", [sys.executable, script])]:
+        out = subprocess.run(cmd + [str(tmp_path / name)], capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr
+        runs.append(out.stdout.splitlines())
+    ours, theirs = runs
+    assert ours[0] == "torch ctorch" and theirs[0] == "torch torch"
+    assert ours[1:] == theirs[1:]   # the same losses, accuracy and resumed state, printed to 4 decimals
+
+
 # ======================================================================== on a GPU (marker cuda)
 
 @pytest.mark.cuda
