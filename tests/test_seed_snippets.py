@@ -22,12 +22,12 @@ Not tests (shell commands or links):
   pytorch-summary (model.summary), pretrained-models (其他预训练模型), pytorchviz (计算图).
 - Visdom (可视化学习曲线) needs a running visdom server: only the torch calls it makes
   (torch.Tensor([t + 1]), the options namedtuple) are tested.
+- advice in prose with no code: `del` unused intermediates, fewer CPU-GPU transfers.
 `CUDA_VISIBLE_DEVICES=0,1 python train.py` and `python -m torch.utils.bottleneck main.py` are
 shell commands too, but what they do to the library is tested in a subprocess.
 """
 import collections
 import importlib.util
-import io
 import math
 import os
 import shutil
@@ -130,8 +130,8 @@ def test_cuda_visible_devices(visible):
     code = (f"import os; os.environ['CUDA_VISIBLE_DEVICES'] = {visible!r}; import {lib} as torch; "
             "print(torch.cuda.is_available(), torch.cuda.device_count())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    available, count = out.stdout.split()
     assert out.returncode == 0, out.stderr
+    available, count = out.stdout.split()
     assert available in ("True", "False") and int(count) >= 0
     if visible == "":   # no device visible: none available, whatever the machine has
         assert (available, count) == ("False", "0")
@@ -622,8 +622,12 @@ def pretrained(hub, monkeypatch):
 
 
 def test_pretrained_keyword_is_deprecated(pretrained):
-    with pytest.warns(UserWarning, match="The parameter 'pretrained' is deprecated"):
+    with pytest.warns(UserWarning) as record:
         torchvision.models.resnet18(pretrained=True)
+    messages = [str(w.message) for w in record]
+    assert messages[0].startswith("The parameter 'pretrained' is deprecated since 0.13")
+    assert messages[1].endswith("equivalent to passing `weights=ResNet18_Weights.IMAGENET1K_V1`. You can also use "
+                                "`weights=ResNet18_Weights.DEFAULT` to get the most up-to-date weights.")
 
 
 # 提取 ImageNet 预训练模型某层的卷积特征 (one layer's features of an ImageNet model)
@@ -955,7 +959,7 @@ def test_learning_curve_values():
     assert options.lr['ylabel'] == 'Learning rate'
     t, train_loss = 4, 0.25
     X, Y = torch.Tensor([t + 1]), torch.Tensor([train_loss])
-    assert X.dtype == torch.float32 and X.tolist() == [5.0] and Y.tolist() == [0.25] and n(X).shape == (1,)
+    assert X.dtype == torch.float32 and X.tolist() == [5.0] and Y.tolist() == [0.25]
 
 
 # 得到当前学习率 (the current learning rate)
@@ -1077,7 +1081,7 @@ def test_save_and_load_checkpoint(tmp_path, monkeypatch, capsys):
     # Load checkpoint.
     resume = True
     torch.manual_seed(5)
-    resumed, resumed_optimizer = small_cnn(), None
+    resumed = small_cnn()
     resumed_optimizer = torch.optim.SGD(resumed.parameters(), lr=0.1, momentum=0.9)
     if resume:
         model_path = os.path.join('model', 'checkpoint.pth.tar')

@@ -6,7 +6,6 @@ L1 term is scaled by 1e-5 so that a few epochs on a CPU learn something.
 
     python seed_training.py OUT_DIR      (prints: torch NAME / loss FIRST LAST / accuracy A / resumed ...)
 """
-import collections
 import os
 import shutil
 import sys
@@ -129,7 +128,7 @@ for t in range(epochs):
     if is_best:
         shutil.copy(model_path, os.path.join(out_dir, 'model', 'best_checkpoint.pth.tar'))
 
-resumed, resumed_optimizer = make_model(), None
+resumed = make_model()
 resumed_optimizer = make_optimizer(resumed)
 checkpoint = torch.load(os.path.join(out_dir, 'model', 'checkpoint.pth.tar'))
 start_epoch = checkpoint['epoch']
