@@ -595,6 +595,20 @@ def test_tsn_segment_sampling():
 WEIGHT_FILES = {"resnet18": "resnet18-f37072fd.pth", "vgg16": "vgg16-397923af.pth"}
 
 
+def vgg16_state_shapes():
+    """torchvision's vgg16 state_dict keys and shapes (configuration D: conv/ReLU pairs and pools, then three Linear)."""
+    shapes, i, channels = [], 0, 3
+    for v in [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]:
+        if v == "M":
+            i += 1
+            continue
+        shapes += [(f"features.{i}.weight", (v, channels, 3, 3)), (f"features.{i}.bias", (v,))]
+        channels, i = v, i + 2
+    for j, (out, inp) in zip((0, 3, 6), ((4096, 512 * 7 * 7), (4096, 4096), (1000, 4096))):
+        shapes += [(f"classifier.{j}.weight", (out, inp)), (f"classifier.{j}.bias", (out,))]
+    return shapes
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     """A $TORCH_HOME whose hub cache holds fake ImageNet weights: resnet18's seeded initial values,
@@ -604,8 +618,7 @@ def hub(tmp_path_factory):
     os.makedirs(folder)
     torch.manual_seed(1)
     torch.save(torchvision.models.resnet18().state_dict(), str(folder / WEIGHT_FILES["resnet18"]))
-    shapes = {"vgg16": [(k, v.shape) for k, v in torchvision.models.vgg16().state_dict().items()]}
-    torch.save({k: torch.full((1,), 0.001).expand(s) for k, s in shapes["vgg16"]}, str(folder / WEIGHT_FILES["vgg16"]))
+    torch.save({k: torch.full((1,), 0.001).expand(s) for k, s in vgg16_state_shapes()}, str(folder / WEIGHT_FILES["vgg16"]))
     return home
 
 
