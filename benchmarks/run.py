@@ -24,7 +24,7 @@ from benchmarks import harness  # noqa: E402
 # the areas, in table order (timed cases first, process-level measurements last)
 MODULES = ["bench_core", "bench_autograd", "bench_random", "bench_shape", "bench_index", "bench_counting", "bench_sort", "bench_einsum",
            "bench_serialization", "bench_nn_loss", "bench_nn_norm", "bench_vision", "bench_optim", "bench_train", "bench_data", "bench_nn_conv", "bench_logs",
-           "bench_rnn", "bench_mp", "bench_attention",
+           "bench_rnn", "bench_mp", "bench_attention", "bench_seed",
            "bench_import"]
 
 

@@ -1,6 +1,7 @@
 """Legacy tensor types (FloatTensor, ...) and default-type setters."""
 from . import _C
 from ._tensor import Tensor, _dtype_from_type_arg
+from ._warn_once import warn_once
 
 
 class _LegacyTensorMeta(type):
@@ -45,6 +46,8 @@ def set_default_dtype(d):
 
 def set_default_tensor_type(t):
     """The legacy way to set the default dtype: set_default_tensor_type(torch.DoubleTensor)."""
+    warn_once("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+              "torch.set_default_dtype() and torch.set_default_device() as alternatives.")
     dt = _dtype_from_type_arg(t)
     if not dt.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")

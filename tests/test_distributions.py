@@ -105,3 +105,18 @@ def test_samples_match_pytorch_for_the_same_seed(seed):
                 d.Dirichlet(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sample((2,)).tolist(),
                 lib._standard_gamma(lib.full((40,), 0.7)).tolist()]
     assert draws(torch) == draws(real_torch)
+
+
+# ---------------------------------------------------------------- PyTorch's submodules (the seed's mixup)
+
+@pytest.mark.parametrize("module,name", [("beta", "Beta"), ("normal", "Normal"), ("uniform", "Uniform"),
+                                         ("bernoulli", "Bernoulli"), ("categorical", "Categorical"),
+                                         ("dirichlet", "Dirichlet"), ("gamma", "Gamma")])
+def test_per_distribution_submodules(module, name):
+    assert getattr(getattr(torch.distributions, module), name) is getattr(torch.distributions, name)
+
+
+def test_seed_mixup_beta_draw():
+    torch.manual_seed(0)
+    lambda_ = torch.distributions.beta.Beta(0.2, 0.2).sample([]).item()
+    assert isinstance(lambda_, float) and lambda_ == pytest.approx(1.3102197044645436e-05, rel=1e-6)   # PyTorch's

@@ -429,3 +429,34 @@ def test_chain_through_numpy_and_dlpack():
     churn()
     assert w.tolist() == np.arange(12.0).reshape(3, 4).T.tolist()
     assert w.stride() == (1, 4)
+
+
+# ---------------------------------------------------------------- warned once per process, as PyTorch's TORCH_WARN_ONCE
+
+def warnings_in_a_fresh_process(statements):
+    """The UserWarnings (category, message) that statements give in a new interpreter, `torch` the library under test."""
+    import subprocess
+    import sys
+    lib = "torch" if REFERENCE else "ctorch"
+    code = (f"import warnings, numpy as np, {lib} as torch\n"
+            "with warnings.catch_warnings(record=True) as w:\n    warnings.simplefilter('always')\n"
+            + "".join(f"    {s}\n" for s in statements)
+            + "print(repr([(x.category.__name__, str(x.message)) for x in w]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return eval(out.stdout)
+
+
+def test_from_numpy_of_a_read_only_array_warns_once():
+    got = warnings_in_a_fresh_process(["a = np.arange(6.0); a.flags.writeable = False",
+                                       "t = torch.from_numpy(a); torch.from_numpy(a)",
+                                       "assert t.tolist() == a.tolist()"])
+    assert len(got) == 1 and got[0][0] == "UserWarning"
+    assert got[0][1].startswith("The given NumPy array is not writable, and PyTorch does not support non-writable")
+
+
+def test_set_default_tensor_type_warns_once_deprecated():
+    got = warnings_in_a_fresh_process(["torch.set_default_tensor_type(torch.FloatTensor)",
+                                       "torch.set_default_tensor_type(torch.FloatTensor)"])
+    assert len(got) == 1 and got[0][0] == "UserWarning"
+    assert got[0][1].startswith("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1")

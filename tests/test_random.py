@@ -599,3 +599,25 @@ def test_bad_input_is_pytorchs(expr, exc, msg):
     with pytest.raises(exc) as info:
         eval(expr, {"torch": real_torch})
     assert msg in str(info.value)
+
+
+# ---------------------------------------------------------------- randint's keyword forms (the seed's TSN sampler)
+
+@pytest.mark.parametrize("call,expected", [
+    # (low, high) positional with size= keyword, low positional with high=, and every keyword;
+    # the values are PyTorch's for manual_seed(0)
+    ("torch.randint(0, 10, size=(3,))", [4, 9, 3]),
+    ("torch.randint(2, high=9, size=(3,))", [6, 5, 2]),
+    ("torch.randint(high=10, size=(3,), dtype=torch.long)", [4, 9, 3]),
+    ("torch.randint(low=2, high=10, size=(3,))", [6, 9, 7]),
+])
+def test_randint_keyword_forms(call, expected):
+    torch.manual_seed(0)
+    t = eval(call)
+    assert t.dtype == torch.int64 and t.tolist() == expected
+
+
+@pytest.mark.parametrize("call", ["torch.randint(10, low=2, size=(3,))", "torch.randint(1, 2, (3,), size=(3,))"])
+def test_randint_keyword_clashes(call):
+    with pytest.raises(TypeError, match="randint"):
+        eval(call)

@@ -902,3 +902,22 @@ def test_ctorch_repr_matches_pytorch(ctorch, values, dtype, opts, extra, expecte
         getattr(ctorch, "set_printoptions", ts.set_printoptions)(**opts)
     assert repr(t) == expected
     assert str(t) == expected
+
+
+# ---------------------------------------------------------------- torch.return_types: one field per line
+
+@pytest.mark.parametrize("expr,expected", [
+    ("torch.max(x, dim=1)", "torch.return_types.max(\nvalues=tensor([5., 3.]),\nindices=tensor([1, 0]))"),
+    ("x.min(0)", "torch.return_types.min(\nvalues=tensor([1., 2.]),\nindices=tensor([0, 1]))"),
+    ("torch.sort(x)", "torch.return_types.sort(\nvalues=tensor([[1., 5.],\n        [2., 3.]]),\n"
+                      "indices=tensor([[0, 1],\n        [1, 0]]))"),
+    ("torch.topk(x, 1)", "torch.return_types.topk(\nvalues=tensor([[5.],\n        [3.]]),\n"
+                         "indices=tensor([[1],\n        [0]]))"),
+    ("torch.kthvalue(x, 1)", "torch.return_types.kthvalue(\nvalues=tensor([1., 2.]),\nindices=tensor([0, 1]))"),
+    ("torch.linalg.qr(torch.eye(2))", "torch.return_types.linalg_qr(\nQ=tensor([[1., 0.],\n        [-0., 1.]]),\n"
+                                      "R=tensor([[1., 0.],\n        [0., 1.]]))"),
+])
+def test_return_types_repr(expr, expected):
+    from helpers import torch   # (this file's other tests load ctorch._tensor_str alone)
+    x = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+    assert repr(eval(expr)) == str(eval(expr)) == expected

@@ -518,3 +518,16 @@ def test_parity_view_layouts(kind):
                lambda t: t[:, :1].squeeze(1), lambda t: t[:, 2:2].unsqueeze(0), lambda t: t.flatten(),
                lambda t: t[:, 1:2].transpose(0, 1), lambda t: t[:1, :1, :1].squeeze()):
         assert _layout(fn(ours)) == _layout(fn(theirs))
+
+
+# ---------------------------------------------------------------- reshape that must copy: clone + _unsafe_view
+
+def test_reshape_copy_is_unsafe_view_of_a_clone():
+    x = torch.arange(6.0, requires_grad=True)
+    y = x.reshape(2, 3).t().reshape(6)   # not viewable: copied
+    assert type(y.grad_fn).__name__ == "UnsafeViewBackward0"
+    assert [type(f[0]).__name__ for f in y.grad_fn.next_functions] == ["CloneBackward0"]
+    assert y.is_contiguous()
+    (y * torch.arange(6.0)).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 4.0, 1.0, 3.0, 5.0]
+    assert type(x.reshape(3, 2).grad_fn).__name__ == "ViewBackward0"   # viewable: a view

@@ -210,3 +210,32 @@ def test_parity_seeded_initial_values_and_forward(name):
     with real_torch.no_grad():
         ref = theirs(real_torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-4)
+
+
+# ---------------------------------------------------------------- the legacy `pretrained` argument's warnings
+
+LEGACY_WEIGHTS = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be "
+                  "removed in the future. The current behavior is equivalent to passing `weights={}`.")
+
+
+@needs_layers
+@pytest.mark.skipif(not hasattr(torch, "save"), reason="needs save/load")
+@pytest.mark.parametrize("positional", [False, True])
+@pytest.mark.parametrize("pretrained", [True, False])
+def test_pretrained_argument_warnings_are_torchvisions(tmp_path, monkeypatch, pretrained, positional):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    os.makedirs(tmp_path / "hub" / "checkpoints")
+    fake = {k: torch.zeros(()).expand(v.shape) for k, v in M.resnet18().state_dict().items()}   # a few KB
+    torch.save(fake, str(tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth"))
+    with pytest.warns(UserWarning) as record:
+        M.resnet18(pretrained) if positional else M.resnet18(pretrained=pretrained)
+    expected = ["Using 'weights' as positional parameter(s) is deprecated since 0.13 and may be removed in the "
+                "future. Please use keyword parameter(s) instead." if positional else
+                "The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, please use "
+                "'weights' instead."]
+    if pretrained:
+        expected.append(LEGACY_WEIGHTS.format("ResNet18_Weights.IMAGENET1K_V1")
+                        + " You can also use `weights=ResNet18_Weights.DEFAULT` to get the most up-to-date weights.")
+    else:
+        expected.append(LEGACY_WEIGHTS.format("None"))
+    assert [str(w.message) for w in record if w.category is UserWarning] == expected

@@ -103,9 +103,12 @@ ct_tensor *ct_reshape(ct_tensor *t, int ndim, const int64_t *sizes) {
     if (infer_size("reshape", t, ndim, sizes, shape) < 0) return NULL;
     if (view_strides(t, ndim, shape, strides))
         return recorded(t, ct_as_strided(t, ndim, shape, strides, t->offset), CT_NODE_VIEW, "ViewBackward0", NULL, 0);
+    /* a contiguous copy in the new shape: PyTorch's clone + _unsafe_view, which is no view of the copy */
     ct_tensor *c = ct_contiguous(t);
     if (!c) return NULL;
-    ct_tensor *v = ct_view(c, ndim, shape);
+    view_strides(c, ndim, shape, strides);
+    ct_tensor *v = recorded(c, ct_tensor_new(c->storage, c->dtype, ndim, shape, strides, c->offset), CT_NODE_VIEW,
+                            "UnsafeViewBackward0", NULL, 0);
     ct_decref(c);
     return v;
 }

@@ -175,16 +175,6 @@ static PyObject *m_histogram(PyObject *self, PyObject *const *args, Py_ssize_t n
     return r;
 }
 
-/* PyTorch's repr of its return types: one field per line */
-static PyObject *histogram_repr(PyObject *self) {
-    PyObject *h = PyObject_Repr(PyStructSequence_GET_ITEM(self, 0));
-    PyObject *e = h ? PyObject_Repr(PyStructSequence_GET_ITEM(self, 1)) : NULL;
-    PyObject *r = e ? PyUnicode_FromFormat("torch.return_types.histogram(\nhist=%U,\nbin_edges=%U)", h, e) : NULL;
-    Py_XDECREF(h);
-    Py_XDECREF(e);
-    return r;
-}
-
 #define CT_COUNTING_FN(name)                                                                \
     static PyObject *f_##name(PyObject *m, PyObject *const *a, Py_ssize_t n, PyObject *k) { \
         return ct_call_as_method(#name, m_##name, a, n, k);                                 \
@@ -206,9 +196,7 @@ PyMethodDef ct_counting_functions[] = {
 int ct_counting_init(PyObject *module) {
     static PyStructSequence_Field fields[] = {{"hist", NULL}, {"bin_edges", NULL}, {NULL, NULL}};
     static PyStructSequence_Desc desc = {"torch.return_types.histogram", NULL, fields, 2};
-    histogram_type = PyStructSequence_NewType(&desc);
+    histogram_type = ct_return_type_new(&desc);
     if (!histogram_type) return -1;
-    histogram_type->tp_repr = histogram_repr;
-    PyType_Modified(histogram_type);
     return PyModule_AddObjectRef(module, "_return_histogram", (PyObject *)histogram_type);
 }

@@ -107,6 +107,8 @@ extern PyMethodDef ct_shape_ops_methods[], ct_shape_ops_functions[];
 extern PyMethodDef ct_index_methods[], ct_index_functions[];
 extern PyMethodDef ct_einsum_methods[], ct_einsum_functions[];   /* einsum.c: einsum, tensordot, cdist, dist */
 PyObject *ct_nonzero_py(ct_tensor *t, bool as_tuple);   /* indexing.c */
+/* a torch.return_types named-tuple type, printed as PyTorch prints them (return_types.c) */
+PyTypeObject *ct_return_type_new(PyStructSequence_Desc *desc);
 /* a (values, indices) named tuple of `type` (steals both references) (reductions.c) */
 PyObject *ct_values_indices(PyTypeObject *type, ct_tensor *v, ct_tensor *i);
 extern PyMethodDef ct_counting_methods[], ct_counting_functions[];   /* counting.c */

@@ -8,7 +8,7 @@ static PyTypeObject *qr_type(bool legacy) {
     static PyStructSequence_Field fields[] = {{"Q", NULL}, {"R", NULL}, {NULL, NULL}};
     static PyStructSequence_Desc descs[2] = {{"torch.return_types.linalg_qr", NULL, fields, 2},
                                              {"torch.return_types.qr", NULL, fields, 2}};
-    if (!types[legacy]) types[legacy] = PyStructSequence_NewType(&descs[legacy]);
+    if (!types[legacy]) types[legacy] = ct_return_type_new(&descs[legacy]);
     return types[legacy];
 }
 

@@ -307,10 +307,12 @@ static PyObject *f_randint(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     PyObject *kw[4] = {NULL, NULL, NULL, NULL};
     static const char *const extra[] = {"low", "high", "size", "generator", NULL};
     if (parse_factory_opts("randint", args + nargs, kwnames, 0, &o, kw, extra) < 0) return NULL;
-    /* positionals: (high, size) or (low, high, size), in the keywords' slots */
-    bool ok = nargs <= 3 && !(nargs == 2 && kw[0]);
+    /* positionals: (high, size), or (low, high, size) when there are three or a keyword takes
+       the slot after them: randint(0, 10, size=(3,)), randint(2, high=9, size=(3,)) */
+    Py_ssize_t first = nargs == 3 || (nargs > 0 && nargs < 3 && kw[nargs]) ? 0 : 1;
+    bool ok = nargs <= 3 && !(nargs > 0 && kw[0]);
     for (Py_ssize_t i = 0; ok && i < nargs; i++) {
-        PyObject **slot = &kw[nargs == 3 ? i : i + 1];
+        PyObject **slot = &kw[first + i];
         ok = !*slot;
         *slot = args[i];
     }

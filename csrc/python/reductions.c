@@ -339,8 +339,8 @@ int ct_reductions_init(PyObject *module) {
     static PyStructSequence_Field fields[] = {{"values", NULL}, {"indices", NULL}, {NULL, NULL}};
     static PyStructSequence_Desc max_desc = {"torch.return_types.max", NULL, fields, 2};
     static PyStructSequence_Desc min_desc = {"torch.return_types.min", NULL, fields, 2};
-    max_type = PyStructSequence_NewType(&max_desc);
-    min_type = PyStructSequence_NewType(&min_desc);
+    max_type = ct_return_type_new(&max_desc);
+    min_type = ct_return_type_new(&min_desc);
     if (!max_type || !min_type) return -1;
     if (PyModule_AddObjectRef(module, "_return_max", (PyObject *)max_type) < 0 ||
         PyModule_AddObjectRef(module, "_return_min", (PyObject *)min_type) < 0)

@@ -149,7 +149,7 @@ int ct_sorting_init(PyObject *module) {
     static const char *const attrs[3] = {"_return_sort", "_return_topk", "_return_kthvalue"};
     PyTypeObject **types[3] = {&sort_type, &topk_type, &kthvalue_type};
     for (int j = 0; j < 3; j++) {
-        *types[j] = PyStructSequence_NewType(&descs[j]);
+        *types[j] = ct_return_type_new(&descs[j]);
         if (!*types[j] || PyModule_AddObjectRef(module, attrs[j], (PyObject *)*types[j]) < 0) return -1;
     }
     return 0;

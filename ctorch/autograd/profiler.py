@@ -42,6 +42,10 @@ def _fmt_time(us):
     return f"{us:.3f}us"
 
 
+def _share(us, total_us):
+    return f"{100 * us / total_us:.2f}%" if total_us else "NaN"
+
+
 class EventList(list):
     """A list of FunctionEvents with PyTorch's table()."""
 
@@ -73,6 +77,8 @@ class EventList(list):
         return sum(e.self_cpu_time_total for e in self)
 
     def table(self, sort_by=None, row_limit=100, max_name_column_width=55, header=None, top_level_events_only=False):
+        if not self:
+            return ""
         keys = {None: None, "self_cpu_time_total": "self_cpu_time_total", "cpu_time_total": "cpu_time_total",
                 "cpu_time": "cpu_time", "count": "count", "self_cpu_memory_usage": None, "cpu_memory_usage": None}
         rows = list(self)
@@ -81,25 +87,28 @@ class EventList(list):
             rows.sort(key=lambda e: getattr(e, attr), reverse=True)
         if row_limit is not None and row_limit >= 0:
             rows = rows[:row_limit]
-        self_total = self.self_cpu_time_total() or 1.0
-        name_w = min(max([len(e.name) for e in rows] + [4]) + 2, max_name_column_width)
-        cols = [("Name", name_w), ("Self CPU %", 12), ("Self CPU", 12), ("CPU total %", 12), ("CPU total", 12),
-                ("CPU time avg", 12), ("# of Calls", 12)]
+        self_total = self.self_cpu_time_total()
+        # PyTorch's layout: every column right-aligned and followed by two spaces; the name column as
+        # wide as the longest name + 4 (at most max_name_column_width), the others 12
+        name_w = min(max([len(e.name) for e in self] + [0]) + 4, max_name_column_width)
+        cols = [("Name", name_w)] + [(c, 12) for c in ("Self CPU %", "Self CPU", "CPU total %", "CPU total",
+                                                       "CPU time avg", "# of Calls")]
         if self._with_shapes:
-            cols.append(("Input Shapes", 40))
-        line = "-" * (sum(w for _, w in cols) + 2 * (len(cols) - 1))
-        fmt_row = (lambda vals: "  ".join((v[:w - 1] if i == 0 else v).ljust(w) if i == 0 else v.rjust(w)
-                                          for i, (v, (_, w)) in enumerate(zip(vals, cols))).rstrip())
-        out = [line] if header is None else [header, line]
-        out += [fmt_row([c for c, _ in cols]), line]
+            cols.append(("Input Shapes", min(max([len(e.input_shapes) for e in self] + [0]) + 4, 80)))
+        sep = "".join("-" * w + "  " for _, w in cols)
+        fmt_row = (lambda vals: "".join(f"{v:>{w}}  " for v, (_, w) in zip(vals, cols)))
+        out = [] if header is None else ["=" * (len(sep) - 2), header]
+        out += [sep, fmt_row([c for c, _ in cols]), sep]
         for e in rows:
-            vals = [e.name, f"{100 * e.self_cpu_time_total / self_total:.2f}%", _fmt_time(e.self_cpu_time_total),
-                    f"{100 * e.cpu_time_total / self_total:.2f}%", _fmt_time(e.cpu_time_total), _fmt_time(e.cpu_time),
+            long = len(e.name) >= max_name_column_width - 3
+            name = e.name[:max_name_column_width - 3] + "..." if long else e.name
+            vals = [name, _share(e.self_cpu_time_total, self_total), _fmt_time(e.self_cpu_time_total),
+                    _share(e.cpu_time_total, self_total), _fmt_time(e.cpu_time_total), _fmt_time(e.cpu_time),
                     str(e.count)]
             if self._with_shapes:
                 vals.append(e.input_shapes)
             out.append(fmt_row(vals))
-        out += [line, f"Self CPU time total: {_fmt_time(self_total if self else 0.0)}", ""]
+        out += [sep, f"Self CPU time total: {_fmt_time(self_total)}", ""]
         return "\n".join(out)
 
     def __str__(self):

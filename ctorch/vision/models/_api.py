@@ -113,20 +113,35 @@ def _ovewrite_named_param(kwargs, param, new_value):
         kwargs[param] = new_value
 
 
-def resolve_weights(enum, weights, kwargs, legacy=None):
+def resolve_weights(enum, weights, kwargs, legacy=None, positional=False):
     """The weights member a builder uses: weights= (a member, its name or None), or the legacy
-    pretrained=True/False keyword (True means `legacy`, default IMAGENET1K_V1); num_classes follows it."""
+    pretrained=True/False argument (True means `legacy`, default IMAGENET1K_V1; `positional` when it
+    was passed by position); num_classes follows it."""
     if "pretrained" in kwargs:
         pretrained = kwargs.pop("pretrained")
         if weights is not None:
             raise ValueError("The parameter 'pretrained' cannot be used together with 'weights'")
-        warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
-                      "please use 'weights' instead.")
+        if positional:
+            warnings.warn("Using 'weights' as positional parameter(s) is deprecated since 0.13 and may be removed in "
+                          "the future. Please use keyword parameter(s) instead.")
+        else:
+            warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
+                          "please use 'weights' instead.")
         weights = (legacy or enum.IMAGENET1K_V1) if pretrained else None
+        _warn_legacy_weights(enum, weights)
     weights = enum.verify(weights)
     if weights is not None and weights.meta["num_classes"] is not None:
         _ovewrite_named_param(kwargs, "num_classes", weights.meta["num_classes"])
     return weights
+
+
+def _warn_legacy_weights(enum, weights):
+    """torchvision's second warning for pretrained=: the weights= it amounts to."""
+    msg = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be removed "
+           f"in the future. The current behavior is equivalent to passing `weights={weights!r}`.")
+    if weights is not None:
+        msg += f" You can also use `weights={enum.__name__}.DEFAULT` to get the most up-to-date weights."
+    warnings.warn(msg)
 
 
 def load_weights(model, weights):

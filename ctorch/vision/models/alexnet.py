@@ -38,5 +38,5 @@ def alexnet(*args, weights=None, **kwargs):
     if args:   # the legacy positional `pretrained`
         kwargs["pretrained"] = args[0]
     kwargs.pop("progress", None)
-    weights = resolve_weights(AlexNet_Weights, weights, kwargs)
+    weights = resolve_weights(AlexNet_Weights, weights, kwargs, positional=bool(args))
     return load_weights(AlexNet(**kwargs), weights)

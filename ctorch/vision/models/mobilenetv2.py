@@ -117,5 +117,5 @@ def mobilenet_v2(*args, weights=None, **kwargs):
     if args:   # the legacy positional `pretrained`
         kwargs["pretrained"] = args[0]
     kwargs.pop("progress", None)
-    weights = resolve_weights(MobileNet_V2_Weights, weights, kwargs)
+    weights = resolve_weights(MobileNet_V2_Weights, weights, kwargs, positional=bool(args))
     return load_weights(MobileNetV2(**kwargs), weights)

@@ -161,7 +161,7 @@ def _resnet(enum, block, layers, args, weights, kwargs):
     if args:   # the legacy positional `pretrained`
         kwargs["pretrained"] = args[0]
     kwargs.pop("progress", None)
-    weights = resolve_weights(enum, weights, kwargs)
+    weights = resolve_weights(enum, weights, kwargs, positional=bool(args))
     return load_weights(ResNet(block, layers, **kwargs), weights)
 
 

@@ -105,7 +105,7 @@ def _vgg(enum, cfg, batch_norm, args, weights, kwargs):
     if args:   # the legacy positional `pretrained`
         kwargs["pretrained"] = args[0]
     kwargs.pop("progress", None)
-    weights = resolve_weights(enum, weights, kwargs)
+    weights = resolve_weights(enum, weights, kwargs, positional=bool(args))
     if weights is not None:
         kwargs["init_weights"] = False
     return load_weights(VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs), weights)
