@@ -4,6 +4,8 @@ worker's traceback, clean shutdown, shared-memory transfer), with PyTorch's
 orders for the same seed side by side."""
 import collections
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -215,3 +217,18 @@ def test_shuffle_and_splits_follow_pytorchs_random_stream():
         sub = list(lib.utils.data.SubsetRandomSampler([10, 20, 30, 40]))
         orders.append((epochs, split, rs, sub, float(lib.rand(1))))
     assert orders[0] == orders[1]
+
+
+def test_persistent_workers_of_a_live_loader_end_at_exit():
+    # a persistent loader kept alive by a global, its epoch left half-read: the
+    # interpreter must still exit (its __del__ used to hang at finalization)
+    lib = "torch" if REFERENCE else "ctorch"
+    script = (f"import {lib} as torch\n"
+              f"from {lib}.utils.data import DataLoader, TensorDataset\n"
+              "ds = TensorDataset(torch.randn(64, 300).bfloat16(), torch.arange(64))\n"
+              "dl = DataLoader(ds, batch_size=16, num_workers=2, persistent_workers=True)\n"
+              "it = iter(dl); next(it); del it\n"
+              "print('end')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "end", out.stderr

@@ -159,7 +159,9 @@ def test_default_hub_folder_is_under_home(monkeypatch):
 def test_pretrained_builders_look_in_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(RuntimeError, match="vgg16-397923af.pth"):
-        with pytest.warns(UserWarning, match="'pretrained' is deprecated"):
+        # torchvision warns twice: the keyword is deprecated, and which weights= it amounts to
+        with pytest.warns(UserWarning, match="'pretrained' is deprecated"), \
+                pytest.warns(UserWarning, match="weights=VGG16_Weights.IMAGENET1K_V1"):
             M.vgg16(pretrained=True)
     with pytest.raises(RuntimeError, match="resnet50-11ad3fa6.pth"):
         M.resnet50(weights="DEFAULT")

@@ -1,10 +1,13 @@
 """DataLoader: batches from a dataset in the main process or in worker
 processes, with PyTorch's arguments, checks, seeds and ordering."""
+import atexit
 import itertools
 import multiprocessing
 import queue
+import sys
 import threading
 import warnings
+import weakref
 
 from ... import _C
 from . import _worker
@@ -18,6 +21,17 @@ get_worker_info = _worker.get_worker_info
 
 # how long the main process waits on the data queue before checking its workers are alive
 _POLL_SECONDS = 5.0
+
+# iterators whose workers may still run; shut down at exit, before multiprocessing's own exit hook
+# (registered earlier, so it runs later) and before interpreter finalization, where __del__ could
+# not start the thread that drains the data queue (a persistent loader kept alive by a global)
+_live_iterators = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_live_iterators():
+    for it in list(_live_iterators):
+        it._shutdown_workers()
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -203,6 +217,7 @@ class _MultiProcessIter(_BaseIter):
             self._index_queues.append(iq)
             self._workers.append(w)
         self._shutdown = False
+        _live_iterators.add(self)
         self._start_epoch()
 
     def _reset(self, loader, first=False):
@@ -318,16 +333,18 @@ class _MultiProcessIter(_BaseIter):
         self._data_queue.close()
 
     def _drain_data_queue(self):
-        drained = threading.Event()
-
-        def drain():
+        """Discard the batches still in the data queue (their shared-memory files go with them)."""
+        def drain(timeout):
             try:
                 while True:
-                    _, data = self._data_queue.get(timeout=0.05)
+                    _, data = self._data_queue.get(timeout=timeout)
                     _worker.discard_shared(data)
             except (queue.Empty, OSError, ValueError, EOFError):
-                drained.set()
-        t = threading.Thread(target=drain, daemon=True)
+                pass
+        if sys.is_finalizing():   # no thread can start now: take what is there
+            drain(0.01)
+            return
+        t = threading.Thread(target=drain, args=(0.05,), daemon=True)
         t.start()
         t.join(timeout=1.0)
 
