@@ -58,6 +58,7 @@ from . import cuda, backends, autograd, random, nn, linalg, utils, distributions
 from .nn._functional.rnn import (  # noqa: E402,F401  (PyTorch's _VF forms of the recurrent layers)
     gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell,
 )
+from .nn._functional.attention import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401  (torch.pixel_shuffle)
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
 from . import serialization, storage  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401

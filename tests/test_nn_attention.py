@@ -276,12 +276,14 @@ def test_pixel_shuffle_matches_numpy(name, shape, r):
     assert got.dtype == x.dtype
     assert_close(got, np_pixel_shuffle(to_numpy(x), r), check_dtype=False)
     assert_close(torch.nn.PixelShuffle(r)(x), np_pixel_shuffle(to_numpy(x), r), check_dtype=False)
+    assert_close(torch.pixel_shuffle(x, r), np_pixel_shuffle(to_numpy(x), r), check_dtype=False)
     back = F.pixel_unshuffle(got, r)
     if got.numel() == 0:   # PyTorch: an empty input comes back unchanged in shape
         assert tuple(back.shape) == tuple(got.shape)
         return
     assert_close(back, to_numpy(x), check_dtype=False)
     assert_close(torch.nn.PixelUnshuffle(r)(got), np_pixel_unshuffle(to_numpy(got), r), check_dtype=False)
+    assert_close(torch.pixel_unshuffle(got, r), np_pixel_unshuffle(to_numpy(got), r), check_dtype=False)
 
 
 def test_pixel_shuffle_non_contiguous_and_gradient():
