@@ -123,3 +123,69 @@ def test_ops_give_the_cpu_result_or_name_what_is_missing(op):
         return
     assert got.is_cuda
     np.testing.assert_allclose(got.cpu().numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# host code that reads one value (int(), float(), bool(), .item(), a 0-dim index, a scalar argument) must
+# copy it from the device, never read the device pointer (that crashed the mixup snippet on a GPU)
+def test_single_values_come_from_the_device():
+    g = torch.tensor([7]).cuda()
+    assert int(g) == 7 and float(g) == 7.0 and bool(g) and g.item() == 7
+    assert torch.tensor(2.5).cuda().item() == 2.5
+    assert [10, 11, 12][g.reshape(()).cpu() - 5] == 12          # __index__ of a CPU copy
+    assert operator_index(torch.tensor(1).cuda()) == 1          # __index__ of a CUDA tensor
+    x = torch.arange(10)
+    assert x.narrow(0, torch.tensor(2).cuda(), 3).tolist() == [2, 3, 4]   # an int argument given as a CUDA tensor
+    assert torch.full((2,), torch.tensor(1.5).cuda()).tolist() == [1.5, 1.5]  # a scalar argument
+
+
+def operator_index(t):
+    import operator
+    return operator.index(t)
+
+
+def _values_or_not_implemented(fn, want):
+    try:
+        got = fn()
+    except NotImplementedError as e:
+        assert "cuda" in str(e)
+        return
+    np.testing.assert_array_equal(np.asarray(got.cpu().tolist() if hasattr(got, "cpu") else got), want)
+
+
+def test_indexing_cuda_tensors_never_reads_device_memory_on_the_host():
+    a = np.arange(24, dtype=np.float32).reshape(6, 4)
+    g, perm = torch.tensor(a).cuda(), torch.tensor([5, 0, 3]).cuda()
+    _values_or_not_implemented(lambda: g[perm, :], a[[5, 0, 3], :])
+    _values_or_not_implemented(lambda: g[:, perm[:2] - 3], a[:, [2, -3]])
+    _values_or_not_implemented(lambda: g[torch.tensor(True).cuda()], a[None])
+    _values_or_not_implemented(lambda: g[g > 10], a[a > 10])
+    _values_or_not_implemented(lambda: 0.3 * g + 0.7 * g[perm[[0, 1, 2, 0, 1, 2]], :], 0.3 * a + 0.7 * a[[5, 0, 3, 5, 0, 3]])
+
+
+def test_cpu_kernels_refuse_cuda_operands():
+    x = torch.arange(6.0)
+    idx = torch.tensor([1, 2]).cuda()
+    for fn in (lambda: x.index_select(0, idx), lambda: x.gather(0, idx), lambda: x[idx],
+               lambda: torch.zeros(3).scatter_(0, idx, 1.0)):
+        with pytest.raises((RuntimeError, NotImplementedError), match="same device|cuda"):
+            fn()
+    assert x.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_comparisons_and_norms_of_cuda_tensors():
+    g = torch.tensor([1.0, 2.0]).cuda()
+    for fn in (lambda: torch.equal(g, g), lambda: torch.allclose(g, g), lambda: g.norm().item()):
+        try:
+            r = fn()
+        except NotImplementedError as e:
+            assert "cuda" in str(e)
+        else:
+            assert r is True or r == pytest.approx(5 ** 0.5)
+    w = torch.nn.Parameter(torch.ones(3).cuda())
+    w.grad = torch.full((3,), 4.0).cuda()
+    try:
+        total = torch.nn.utils.clip_grad_norm_([w], 1.0)
+    except NotImplementedError as e:
+        assert "cuda" in str(e)
+    else:
+        assert float(total) == pytest.approx(48 ** 0.5)

@@ -40,7 +40,8 @@ int ct_equal(ct_tensor *a, ct_tensor *b) {
         if (a->sizes[i] != b->sizes[i]) return 0;
     ct_tensor *eq = ct_binary(CT_OP_eq, a, b, NULL, NULL);
     ct_tensor *all = eq ? ct_reduce(CT_RED_ALL, eq, 0, NULL, false, CT_UNDEFINED) : NULL;
-    int r = all ? *(bool *)ct_data(all) : -1;
+    ct_scalar v;
+    int r = all && ct_item(all, &v) == 0 ? v.i != 0 : -1;
     ct_xdecref(eq);
     ct_xdecref(all);
     return r;

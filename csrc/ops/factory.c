@@ -32,6 +32,20 @@ static int copy_across_devices(ct_tensor *dst, ct_tensor *src) {
     return rc;
 }
 
+int ct_item(ct_tensor *t, ct_scalar *v) {
+    int64_t n = ct_numel(t);
+    if (n != 1) return ct_error(CT_ERR_RUNTIME, "a Tensor with %lld elements cannot be converted to Scalar", (long long)n);
+    if (ct_device_of(t).type == CT_DEV_CPU) {
+        *v = ct_load_scalar(ct_data(t), t->dtype);
+        return 0;
+    }
+    ct_tensor *h = ct_empty(t->ndim, t->sizes, t->dtype, ct_cpu());
+    int rc = h ? copy_across_devices(h, t) : -1;
+    if (rc == 0) *v = ct_load_scalar(ct_data(h), h->dtype);
+    ct_xdecref(h);
+    return rc;
+}
+
 /* autograd after an in-place write of new values into t: t's history
  * becomes node (NULL: constants, no history), and a view's base follows */
 static int record_overwrite(ct_tensor *t, ct_node *node) {

@@ -483,20 +483,11 @@ int ct_embedding_renorm_(ct_tensor *weight, ct_tensor *indices, double max_norm,
     return rc;
 }
 
-/* the value of a 0-dim tensor (copied to the host first) */
-static int item(ct_tensor *t, ct_scalar *v) {
-    ct_tensor *h = ct_empty(0, NULL, t->dtype, ct_cpu());
-    int rc = h ? ct_copy_(h, t) : -1;
-    if (rc == 0) *v = ct_load_scalar(ct_data(h), h->dtype);
-    ct_xdecref(h);
-    return rc;
-}
-
 /* the extreme value of t (is_max) or its least */
 static int extreme(ct_tensor *t, bool is_max, int64_t *v) {
     ct_tensor *r = ct_reduce(is_max ? CT_RED_AMAX : CT_RED_AMIN, t, 0, NULL, false, CT_UNDEFINED);
     ct_scalar s;
-    int rc = r ? item(r, &s) : -1;
+    int rc = r ? ct_item(r, &s) : -1;
     ct_xdecref(r);
     if (rc == 0) *v = s.i;
     return rc;

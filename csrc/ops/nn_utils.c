@@ -24,7 +24,12 @@ ct_tensor *ct_clip_grad_norm_(int n, ct_tensor *const *grads, double max_norm, d
     bool grad = ct_grad_enabled();
     ct_set_grad_enabled(false);
     ct_tensor *total = total_norm(n, grads, norm_type), *coef = NULL;
-    double value = total ? ct_load_scalar(ct_data(total), total->dtype).d : 0;
+    ct_scalar norm = {0, 0};
+    if (total && ct_item(total, &norm) < 0) {
+        ct_decref(total);
+        total = NULL;
+    }
+    double value = norm.d;
     if (total && error_if_nonfinite && !isfinite(value)) {
         char order[32];   /* as Python prints the float: 2.0, inf */
         snprintf(order, sizeof order, isfinite(norm_type) && norm_type == floor(norm_type) ? "%.1f" : "%g", norm_type);

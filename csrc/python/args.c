@@ -43,7 +43,9 @@ int ct_arg_int(const char *fname, const char *name, PyObject *o, int64_t *out) {
     if (ct_is_tensor(o) || PyFloat_Check(o) || PyBool_Check(o) || !PyIndex_Check(o)) {
         /* 0-dim integer tensors count as ints, as in PyTorch */
         if (ct_is_tensor(o) && ct_unwrap(o)->ndim == 0 && ct_is_integral(ct_unwrap(o)->dtype, false)) {
-            *out = ct_load_scalar(ct_data(ct_unwrap(o)), ct_unwrap(o)->dtype).i;
+            ct_scalar v;
+            if (ct_item(ct_unwrap(o), &v) < 0) return ct_raise_int();
+            *out = v.i;
             return 0;
         }
         PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be int, not %s", fname, name, Py_TYPE(o)->tp_name);
@@ -84,7 +86,9 @@ int ct_arg_choice(const char *fname, const char *name, PyObject *o, const char *
 
 int ct_arg_double(const char *fname, const char *name, PyObject *o, double *out) {
     if (ct_is_tensor(o) && ct_unwrap(o)->ndim == 0) {
-        *out = ct_load_scalar(ct_data(ct_unwrap(o)), ct_unwrap(o)->dtype).d;
+        ct_scalar v;
+        if (ct_item(ct_unwrap(o), &v) < 0) return ct_raise_int();
+        *out = v.d;
         return 0;
     }
     if (!PyFloat_Check(o) && !PyLong_Check(o) && !PyIndex_Check(o) &&
@@ -173,7 +177,7 @@ int ct_arg_scalar(const char *fname, const char *name, PyObject *o, ct_scalar *o
                          (long long)ct_numel(t));
             return -1;
         }
-        *out = ct_load_scalar(ct_data(t), t->dtype);
+        if (ct_item(t, out) < 0) return ct_raise_int();
         *kind = ct_is_floating(t->dtype) ? CT_FLOAT64 : t->dtype == CT_BOOL ? CT_BOOL : CT_INT64;
         return 0;
     }

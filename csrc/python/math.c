@@ -398,18 +398,7 @@ static int single_value(PyObject *a, const char *what, ct_scalar *v) {
         else PyErr_Format(is_bool ? PyExc_RuntimeError : PyExc_ValueError, "%s", what);
         return -1;
     }
-    if (ct_device_of(t).type != CT_DEV_CPU) {
-        ct_tensor *c = ct_empty(0, NULL, t->dtype, ct_cpu());
-        if (!c || ct_copy_(c, t) < 0) {
-            ct_xdecref(c);
-            return ct_raise_int();
-        }
-        *v = ct_load_scalar(ct_data(c), c->dtype);
-        ct_decref(c);
-        return 0;
-    }
-    *v = ct_load_scalar(ct_data(t), t->dtype);
-    return 0;
+    return ct_item(t, v) < 0 ? ct_raise_int() : 0;
 }
 static int nb_bool(PyObject *a) {
     ct_scalar v;
@@ -431,7 +420,8 @@ static PyObject *nb_index(PyObject *a) {
     ct_tensor *t = ct_unwrap(a);
     if (!ct_is_integral(t->dtype, true) || ct_numel(t) != 1)
         return PyErr_Format(PyExc_TypeError, "only integer tensors of a single element can be converted to an index");
-    return PyLong_FromLongLong(ct_load_scalar(ct_data(t), t->dtype).i);
+    ct_scalar v;
+    return ct_item(t, &v) < 0 ? ct_raise() : PyLong_FromLongLong(v.i);
 }
 
 PyNumberMethods ct_tensor_as_number = {

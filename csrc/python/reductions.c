@@ -300,9 +300,10 @@ static PyObject *close_call(const char *fname, bool all, PyObject *self, PyObjec
     ct_tensor *every = ct_reduce(CT_RED_ALL, c, 0, NULL, false, CT_UNDEFINED);
     ct_decref(c);
     if (!every) return ct_raise();
-    bool v = *(bool *)ct_data(every);
+    ct_scalar v;
+    int rc = ct_item(every, &v);
     ct_decref(every);
-    return PyBool_FromLong(v);
+    return rc < 0 ? ct_raise() : PyBool_FromLong(v.i != 0);
 }
 static PyObject *m_isclose(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return close_call("isclose", false, s, a, n, k); }
 static PyObject *m_allclose(PyObject *s, PyObject *const *a, Py_ssize_t n, PyObject *k) { return close_call("allclose", true, s, a, n, k); }

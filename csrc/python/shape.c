@@ -294,8 +294,11 @@ static int advanced_item(index_list *idx, ct_tensor **cur, int dim, int orig, Py
     if (!t) return PyErr_Occurred() ? -1 : ct_raise_int();
     if (t->dtype == CT_BOOL || t->dtype == CT_UINT8) {
         if (t->ndim == 0) {   /* a bool scalar: a new dim of size 1, taken whole or not at all */
-            int64_t n = ct_numel(t) && *(uint8_t *)ct_data(t) ? 1 : 0;
+            ct_scalar taken;
+            int rc = ct_item(t, &taken);
             ct_decref(t);
+            if (rc < 0) return ct_raise_int();
+            int64_t n = taken.i != 0;
             ct_tensor *u = ct_unsqueeze(*cur, dim), *r = u ? ct_arange(0, (double)n, 1, CT_INT64, ct_cpu()) : NULL;
             ct_decref(*cur);
             *cur = u;

@@ -40,6 +40,9 @@ int ct_equal(ct_tensor *a, ct_tensor *b);   /* 1, 0, or -1 on error */
 
 /* ---- copies and factories (ops/factory.c) ---- */
 int ct_copy_(ct_tensor *dst, ct_tensor *src);                /* broadcasting, casting */
+/* the value of a one-element tensor, copied from its device when it is not on the CPU (host code must
+ * never read a device pointer) */
+int ct_item(ct_tensor *t, ct_scalar *v);
 ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype, bool copy); /* t itself when same dtype and !copy */
 ct_tensor *ct_clone(ct_tensor *t);                           /* keeps a dense layout */
 int ct_fill_(ct_tensor *t, ct_scalar v);

@@ -69,9 +69,11 @@ class DataLoader:
         self.pin_memory, self.pin_memory_device, self.timeout = pin_memory, pin_memory_device, timeout
         self.worker_init_fn, self.multiprocessing_context, self.in_order = (
             worker_init_fn, multiprocessing_context, in_order)
-        if pin_memory:
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-                          "memory won't be used.")
+        if pin_memory:   # ctorch has no pinned host memory: batches stay in ordinary memory
+            from ... import cuda
+            why = ("ctorch's CUDA backend has no pinned host memory yet" if cuda.is_available()
+                   else "no accelerator is found")
+            warnings.warn(f"'pin_memory' argument is set as true but {why}, then device pinned memory won't be used.")
 
         if isinstance(dataset, IterableDataset):
             self._dataset_kind = "iterable"
