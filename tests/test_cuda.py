@@ -108,6 +108,11 @@ OPS = {
     "clone": lambda t: t.clone(),
     "contiguous": lambda t: t.t().contiguous(),
     "zero_": lambda t: t.clone().zero_(),
+    # a CPU scalar first: the result lives on the tensor's device (a CPU kernel once got the CUDA operand)
+    "rmul": lambda t: 0.3 * t,
+    "rsub": lambda t: 1 - t,
+    "rpow": lambda t: 2 ** t,
+    "scalar_tensor_first": lambda t: torch.tensor(2.0) * t,
 }
 
 

@@ -29,8 +29,10 @@ int ct_dispatch(ct_device device, const ct_kernel_args *args) {
     ct_kernel_fn fn = be->kernels[args->op];
     if (!fn) return ct_error(CT_ERR_NOTIMPL, "%s is not implemented for %s", ct_op_name(args->op), dev);
     /* a CPU kernel reads its operands' memory: a device pointer among them would crash the process */
-    for (int i = 0; device.type == CT_DEV_CPU && i < args->ntensors; i++)
-        if (args->tensors[i] && ct_device_of(args->tensors[i]).type != CT_DEV_CPU)
+    int n = args->iter ? args->iter->ntensors : args->ntensors;
+    ct_tensor *const *ts = args->iter ? args->iter->tensors : args->tensors;
+    for (int i = 0; device.type == CT_DEV_CPU && i < n; i++)
+        if (ts[i] && ct_device_of(ts[i]).type != CT_DEV_CPU)
             return ct_error(CT_ERR_RUNTIME, "Expected all tensors to be on the same device, but found at least two "
                             "devices, cpu and cuda:0! (when checking argument for %s)", ct_op_name(args->op));
     if (!atomic_load_explicit(&ct_profiling, memory_order_relaxed)) return fn(args);

@@ -96,6 +96,14 @@ static bool same_shape(const ct_tensor *t, int ndim, const int64_t *shape) {
     return true;
 }
 
+/* where a result lives: the first operand not on the CPU (0-dim CPU tensors, Python scalars among them, join
+ * tensors of any device, so `0.3 * cuda_tensor` is a CUDA result), else the CPU */
+static ct_device result_device(int nin, ct_tensor *const *inputs) {
+    for (int i = 0; i < nin; i++)
+        if (ct_device_of(inputs[i]).type != CT_DEV_CPU) return ct_device_of(inputs[i]);
+    return ct_device_of(inputs[0]);
+}
+
 int ct_iter_elementwise(ct_iter *it, const char *op, ct_tensor **out, ct_dtype out_dtype, int nin,
                         ct_tensor *const *inputs) {
     int64_t shape[CT_MAX_DIMS];
@@ -135,7 +143,7 @@ int ct_iter_elementwise(ct_iter *it, const char *op, ct_tensor **out, ct_dtype o
         contiguous = contiguous && ct_is_contiguous(*out);
     }
     if (contiguous) {
-        if (!*out && !(*out = ct_empty(ndim, shape, out_dtype, ct_device_of(inputs[0])))) {
+        if (!*out && !(*out = ct_empty(ndim, shape, out_dtype, result_device(nin, inputs)))) {
             ct_iter_release(it);
             return -1;
         }
@@ -163,7 +171,7 @@ int ct_iter_elementwise(ct_iter *it, const char *op, ct_tensor **out, ct_dtype o
             strides[perm[i]] = acc;
             acc *= shape[perm[i]] > 1 ? shape[perm[i]] : 1;
         }
-        *out = ct_empty_strided(ndim, shape, strides, out_dtype, ct_device_of(inputs[0]));
+        *out = ct_empty_strided(ndim, shape, strides, out_dtype, result_device(nin, inputs));
         if (!*out) {
             ct_iter_release(it);
             return -1;
