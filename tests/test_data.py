@@ -222,13 +222,39 @@ def test_shuffle_and_splits_follow_pytorchs_random_stream():
 def test_persistent_workers_of_a_live_loader_end_at_exit():
     # a persistent loader kept alive by a global, its epoch left half-read: the
     # interpreter must still exit (its __del__ used to hang at finalization)
-    lib = "torch" if REFERENCE else "ctorch"
-    script = (f"import {lib} as torch\n"
-              f"from {lib}.utils.data import DataLoader, TensorDataset\n"
-              "ds = TensorDataset(torch.randn(64, 300).bfloat16(), torch.arange(64))\n"
-              "dl = DataLoader(ds, batch_size=16, num_workers=2, persistent_workers=True)\n"
-              "it = iter(dl); next(it); del it\n"
-              "print('end')\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    out = _run_script("ds = torch.utils.data.TensorDataset(torch.randn(64, 300).bfloat16(), torch.arange(64))\n"
+                      "dl = torch.utils.data.DataLoader(ds, batch_size=16, num_workers=2, persistent_workers=True)\n"
+                      "it = iter(dl); next(it); del it\n"
+                      "print('end')\n")
     assert out.returncode == 0 and out.stdout.strip() == "end", out.stderr
+
+
+def _run_script(body, timeout=60):
+    lib = "torch" if REFERENCE else "ctorch"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-c", f"import {lib} as torch\nimport os\n" + body],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_workers_run_after_the_parent_used_its_thread_pool():
+    # OpenMP's pool does not survive fork(): a worker entering a parallel region (collating a large batch)
+    # after the parent had used the pool waited forever, unless workers run on one thread as PyTorch's do
+    out = _run_script("x = torch.randn(1_000_000); (x * 2 + 1).sum()\n"
+                      "ds = torch.utils.data.TensorDataset(torch.randn(256, 3, 32, 32), torch.arange(256))\n"
+                      "dl = torch.utils.data.DataLoader(ds, batch_size=64, num_workers=2)\n"
+                      "print(sum(b[0].shape[0] for b in dl))\n")
+    assert out.returncode == 0 and out.stdout.strip() == "256", out.stderr
+
+
+def test_workers_end_when_the_main_process_dies():
+    out = _run_script("ds = torch.utils.data.TensorDataset(torch.randn(64, 8), torch.arange(64))\n"
+                      "it = iter(torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2, persistent_workers=True))\n"
+                      "next(it)\n"
+                      "print(' '.join(str(w.pid) for w in it._workers), flush=True)\n"
+                      "os._exit(0)\n")
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+    deadline = time.time() + 20
+    while any(os.path.exists(f"/proc/{p}") for p in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)

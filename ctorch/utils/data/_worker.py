@@ -168,6 +168,10 @@ def worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto
     """Fetch the index lists of index_queue, put (task id, batch or ExceptionWrapper) on data_queue, until a
     None task or done_event."""
     global _worker_info
+    # one thread, as PyTorch's workers: GNU OpenMP's thread pool does not survive fork(), and the first
+    # parallel region of a worker whose parent had used it would wait forever
+    _C.set_num_threads(1)
+    parent = os.getppid()
     try:
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
@@ -183,7 +187,8 @@ def worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto
             try:
                 task = index_queue.get(timeout=5.0)
             except queue.Empty:
-                if done_event.is_set():
+                # the main process asked us to stop, or it is gone (killed, os._exit): no orphan workers
+                if done_event.is_set() or os.getppid() != parent:
                     break
                 continue
             if task is None:
