@@ -258,3 +258,8 @@ def test_workers_end_when_the_main_process_dies():
     while any(os.path.exists(f"/proc/{p}") for p in pids) and time.time() < deadline:
         time.sleep(0.1)
     assert not any(os.path.exists(f"/proc/{p}") for p in pids)
+    # batches in flight when the main process died stay in /dev/shm (named files, as PyTorch's file_system
+    # strategy): remove them so later tests see a clean folder
+    for name in _shm_files():
+        if any(name.startswith(f"ctorch_{p}_") for p in pids):
+            os.unlink(os.path.join("/dev/shm", name))
