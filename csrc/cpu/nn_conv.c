@@ -175,9 +175,16 @@ int ct_cpu_conv_transpose2d(const ct_kernel_args *a) {
     return conv_run(a->tensors[0], a->tensors[1], a->tensors[2], bias, a->ints, true, "slow_conv_transpose2d_out_cpu");
 }
 
+#define WHOLE_COLS_BYTES (32 * 1024 * 1024)   /* the columns of every image, for one weight-gradient GEMM */
+
 int ct_cpu_conv_weight_grad(const ct_kernel_args *a) {
     ct_tensor *gw = a->tensors[0], *img = a->tensors[1], *cols = a->tensors[2];
     geom g = geom_of(img, cols, gw, a->ints);
+    bool whole = (double)(g.C * g.kh * g.kw + g.K) * (double)(g.N * g.L) * ct_itemsize(gw->dtype) <= WHOLE_COLS_BYTES;
+    if (whole && gw->dtype == CT_FLOAT32)
+        return conv_weight_whole_f32(&g, (float *)ct_data(gw), (const float *)ct_data(img), (const float *)ct_data(cols));
+    if (whole && gw->dtype == CT_FLOAT64)
+        return conv_weight_whole_f64(&g, (double *)ct_data(gw), (const double *)ct_data(img), (const double *)ct_data(cols));
     switch (gw->dtype) {
     case CT_FLOAT32: return conv_weight_f32(&g, (float *)ct_data(gw), (const float *)ct_data(img), (const float *)ct_data(cols));
     case CT_FLOAT64:

@@ -242,5 +242,33 @@ static int CT_NAME(conv_weight, CT_SFX)(const geom *g, CT_T *gw, const CT_T *x, 
     return 0;
 }
 
+/* gw (K, C/G, kh, kw) = sum over images of grad (N, K, OH, OW) times x's columns, when the columns of all
+ * images fit in memory: the columns (ck rows of N * L) and grad gathered as (K, N * L), then ONE GEMM per
+ * group whose inner dimension is N * L, threads splitting gw's columns (no per-thread accumulators to sum).
+ * Per-image items left that inner dimension at a few columns for small feature maps (ResNet's last stages),
+ * with a full-size accumulator per item and a serial reduction. */
+static int CT_NAME(conv_weight_whole, CT_SFX)(const geom *g, CT_T *gw, const CT_T *x, const CT_T *grad) {
+    int64_t nl = g->N * g->L, rows = g->C * g->kh * g->kw;
+    CT_T *cols = malloc((size_t)(rows + g->K) * (size_t)nl * sizeof(CT_T) + 1), *gy = cols + rows * nl;
+    if (!cols) return ct_error(CT_ERR_NOMEM, "convolution_backward: out of memory for the column buffer");
+    int nt = team(g->N, 2.0 * (double)(g->N * g->K) * (double)(g->L * g->ck));
+#pragma omp parallel num_threads(nt)
+    {
+#pragma omp for schedule(static)
+        for (int64_t n = 0; n < g->N; n++) {
+            CT_NAME(im2col, CT_SFX)(g, x + n * g->C * g->H * g->W, g->C, 0, g->L, cols + n * g->L, nl);
+            for (int64_t k = 0; k < g->K; k++)
+                memcpy(gy + k * nl + n * g->L, grad + (n * g->K + k) * g->L, (size_t)g->L * sizeof(CT_T));
+        }
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+        int64_t c0 = g->ck * t / n, c1 = g->ck * (t + 1) / n;
+        for (int64_t grp = 0; c0 < c1 && grp < g->G; grp++)
+            CT_NAME(gemm, CT_SFX)(false, true, g->kg, c1 - c0, nl, gy + grp * g->kg * nl, nl,
+                                  cols + (grp * g->ck + c0) * nl, nl, 0, gw + grp * g->kg * g->ck + c0, g->ck);
+    }
+    free(cols);
+    return 0;
+}
+
 #undef CT_NAME
 #undef CT_NAME_
