@@ -180,7 +180,10 @@ int ct_cpu_conv_transpose2d(const ct_kernel_args *a) {
 int ct_cpu_conv_weight_grad(const ct_kernel_args *a) {
     ct_tensor *gw = a->tensors[0], *img = a->tensors[1], *cols = a->tensors[2];
     geom g = geom_of(img, cols, gw, a->ints);
-    bool whole = (double)(g.C * g.kh * g.kw + g.K) * (double)(g.N * g.L) * ct_itemsize(gw->dtype) <= WHOLE_COLS_BYTES;
+    /* items narrower than MIN_WIDTH / 2 starve the per-item GEMMs; wider ones keep their cache-sized tiles
+     * (the small CNN of bench_train, 196 columns per item, is faster with them) */
+    bool whole = g.width < MIN_WIDTH / 2 &&
+                 (double)(g.C * g.kh * g.kw + g.K) * (double)(g.N * g.L) * ct_itemsize(gw->dtype) <= WHOLE_COLS_BYTES;
     if (whole && gw->dtype == CT_FLOAT32)
         return conv_weight_whole_f32(&g, (float *)ct_data(gw), (const float *)ct_data(img), (const float *)ct_data(cols));
     if (whole && gw->dtype == CT_FLOAT64)
