@@ -131,3 +131,65 @@ def test_allocation_failure_raises_pytorchs_runtime_error():
     with pytest.raises(RuntimeError, match="can't allocate memory"):
         torch.zeros(2 ** 29, 2 ** 29)
     assert float(torch.ones(3).sum()) == 3.0   # the process is healthy afterwards
+
+
+def _live():
+    gc.collect()
+    return torch._C._live_counts()   # (storages, tensors) alive in the C core
+
+
+@pytest.mark.skipif(REFERENCE, reason="ctorch's C core counters")
+def test_freeing_a_graph_frees_every_tensor_in_it():
+    before = _live()
+
+    def graphs():
+        x = torch.randn(8, 16, requires_grad=True)
+        w = torch.nn.Parameter(torch.randn(16, 4))
+        y = (x @ w).relu().exp()
+        y.register_hook(lambda g: g * 1)
+        loss = (y * y).mean() + y.logsumexp(1).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        unused = (x.sin() * w.sum()).cumsum(0)   # a graph never run backward
+        z = x * 1
+        z[2:4] = z[2:4] * 2   # in-place write through a view (CopySlices)
+        z.sum().backward()
+        return unused, z
+
+    graphs()
+    assert _live() == before
+
+
+@pytest.mark.skipif(REFERENCE, reason="ctorch's C core counters")
+def test_a_model_and_its_optimizer_free_everything():
+    before = _live()
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 6 * 6, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(3):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(torch.randn(5, 1, 8, 8)), torch.tensor([0, 1, 2, 0, 1])).backward()
+        opt.step()
+    del model, opt
+    assert _live() == before
+
+
+@pytest.mark.skipif(REFERENCE, reason="ctorch's allocator and counters")
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""), reason="ASan keeps freed memory in quarantine")
+def test_ten_thousand_training_steps_keep_memory_flat():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(8, 16), torch.tensor([0, 1, 2, 3, 0, 1, 2, 3])
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    for _ in range(200):   # warm-up: momentum buffers exist, allocator caches filled
+        step()
+    live, rss = _live(), _rss_bytes()
+    for _ in range(10_000):
+        step()
+    assert _live() == live
+    assert _rss_bytes() - rss < 8 * 2 ** 20

@@ -7,6 +7,14 @@
 #include "ctorch/ct_backend.h"
 #include "ctorch/ct_tensor.h"
 
+/* storages and tensors alive now: the reliability tests check that freeing a graph frees everything in it */
+static int64_t live_storages, live_tensors;
+
+void ct_live_counts(int64_t *storages, int64_t *tensors) {
+    *storages = __atomic_load_n(&live_storages, __ATOMIC_RELAXED);
+    *tensors = __atomic_load_n(&live_tensors, __ATOMIC_RELAXED);
+}
+
 ct_storage *ct_storage_wrap(void *data, int64_t nbytes, ct_device device,
                             void (*release)(void *, void *), void *ctx) {
     ct_storage *s = malloc(sizeof *s);
@@ -18,6 +26,7 @@ ct_storage *ct_storage_wrap(void *data, int64_t nbytes, ct_device device,
     s->release = release;
     s->release_ctx = ctx;
     s->version = 0;
+    __atomic_add_fetch(&live_storages, 1, __ATOMIC_RELAXED);
     return s;
 }
 
@@ -44,6 +53,7 @@ void ct_storage_decref(ct_storage *s) {
         if (be) be->free(s->data, s->nbytes, s->device.index);
     }
     free(s);
+    __atomic_sub_fetch(&live_storages, 1, __ATOMIC_RELAXED);
 }
 
 ct_tensor *ct_tensor_new(ct_storage *s, ct_dtype dtype, int ndim, const int64_t *sizes,
@@ -70,6 +80,7 @@ ct_tensor *ct_tensor_new(ct_storage *s, ct_dtype dtype, int ndim, const int64_t 
     t->grad = NULL;
     t->hooks = NULL;
     t->view_base = NULL;
+    __atomic_add_fetch(&live_tensors, 1, __ATOMIC_RELAXED);
     return t;
 }
 
@@ -84,6 +95,7 @@ void ct_decref(ct_tensor *t) {
     ct_xdecref(t->view_base);
     ct_storage_decref(t->storage);
     free(t);
+    __atomic_sub_fetch(&live_tensors, 1, __ATOMIC_RELAXED);
 }
 
 void ct_contiguous_strides(int ndim, const int64_t *sizes, int64_t *strides) {

@@ -65,6 +65,13 @@ static PyObject *f_result_type(PyObject *m, PyObject *args) {
 
 static PyObject *f_get_num_threads(PyObject *m, PyObject *unused) { return PyLong_FromLong(ct_get_num_threads()); }
 
+/* _live_counts() -> (storages, tensors) alive in the C core */
+static PyObject *f_live_counts(PyObject *m, PyObject *unused) {
+    int64_t s, t;
+    ct_live_counts(&s, &t);
+    return Py_BuildValue("(LL)", (long long)s, (long long)t);
+}
+
 static PyObject *f_set_num_threads(PyObject *m, PyObject *arg) {
     long n = PyLong_AsLong(arg);
     if (n == -1 && PyErr_Occurred()) return NULL;
@@ -100,6 +107,7 @@ static PyMethodDef config_functions[] = {
     {"result_type", f_result_type, METH_VARARGS, NULL},
     {"get_num_threads", f_get_num_threads, METH_NOARGS, NULL},
     {"set_num_threads", f_set_num_threads, METH_O, NULL},
+    {"_live_counts", f_live_counts, METH_NOARGS, NULL},
     {"_set_tensor_class", f_set_tensor_class, METH_O, NULL},
     {"_cpu_empty_cache", f_empty_cache, METH_NOARGS, NULL},
     {"_has_backend", f_has_backend, METH_O, NULL},

@@ -66,6 +66,8 @@ ct_tensor *ct_empty_strided(int ndim, const int64_t *sizes, const int64_t *strid
                             ct_dtype dtype, ct_device device);
 static inline ct_tensor *ct_incref(ct_tensor *t) { __atomic_add_fetch(&t->refcount, 1, __ATOMIC_RELAXED); return t; }
 void ct_decref(ct_tensor *t);
+/* how many storages and tensors are alive (for leak tests) */
+void ct_live_counts(int64_t *storages, int64_t *tensors);
 static inline void ct_xdecref(ct_tensor *t) { if (t) ct_decref(t); }
 
 /* ---- queries ---- */
