@@ -218,6 +218,11 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
             else torch.feature_alpha_dropout(input, p, training))
 
 
+def _feature_dropout(input, p, training, inplace):
+    """Channel dropout of a batched input (dim 1 holds the channels)."""
+    return torch.feature_dropout_(input, p, training) if inplace else torch.feature_dropout(input, p, training)
+
+
 def _feature_dropout_unbatched(input, p, training, inplace):
     """Channel dropout of an input without its batch dim: seen with one (in place, through a view)."""
     if inplace:
@@ -235,7 +240,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
     if inp_dim == 2:
         return _feature_dropout_unbatched(input, p, training, inplace)
-    return torch.feature_dropout_(input, p, training) if inplace else torch.feature_dropout(input, p, training)
+    return _feature_dropout(input, p, training, inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -253,7 +258,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "will change in a future release to interpret the input as one without a batch dimension, i.e. "
                       "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
                       "dropout1d instead.", stacklevel=2)
-    return torch.feature_dropout_(input, p, training) if inplace else torch.feature_dropout(input, p, training)
+    return _feature_dropout(input, p, training, inplace)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -267,4 +272,4 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       "inputs).", stacklevel=2)
     if inp_dim != 5:
         return _feature_dropout_unbatched(input, p, training, inplace)
-    return torch.feature_dropout_(input, p, training) if inplace else torch.feature_dropout(input, p, training)
+    return _feature_dropout(input, p, training, inplace)
